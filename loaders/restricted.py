@@ -1,0 +1,115 @@
+"""restricted.duckdb: the one file that holds personal data.
+
+It keeps the raw tables exactly as delivered, the manifest of every landed file, the
+rejected rows, and (written by dbt) the lookups from raw ids to pseudonyms. It is
+created private (mode 0600) and in DuckDB 1.5-compatible storage, so the DuckDB 1.x
+inside common database tools can open it too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from loaders.specs import RawTable
+
+STORAGE_VERSION = "v1.5.0"
+
+MANIFEST_DDL = """
+create schema if not exists loader;
+create sequence if not exists loader.file_id_seq;
+create table if not exists loader.manifest (
+    file_id bigint primary key,
+    source varchar not null,
+    table_name varchar,
+    file_path varchar not null,
+    file_size bigint not null,
+    file_mtime timestamp not null,
+    file_sha256 varchar not null,
+    status varchar not null,
+    reason varchar,
+    duplicate_of varchar,
+    rows_in bigint,
+    rows_loaded bigint,
+    rows_rejected bigint,
+    recorded_at timestamp not null
+);
+create table if not exists loader.rejects (
+    file_id bigint not null,
+    file_path varchar not null,
+    line bigint,
+    reason varchar not null,
+    record varchar
+);
+"""
+
+LINEAGE_COLUMNS = (
+    ("_source_file", "varchar"),
+    ("_source_row", "bigint"),
+    ("_file_sha256", "varchar"),
+    ("_loaded_at", "timestamp"),
+)
+
+
+def create_private_database(path: Path) -> None:
+    """Create an empty DuckDB file readable by its owner only, if it does not exist."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        os.chmod(path, 0o600)
+        return
+    previous = os.umask(0o077)
+    try:
+        with duckdb.connect() as conn:
+            conn.execute(
+                f"attach '{_literal(str(path))}' as new_db "
+                f"(storage_version '{STORAGE_VERSION}')"
+            )
+            conn.execute("detach new_db")
+    finally:
+        os.umask(previous)
+    os.chmod(path, 0o600)
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open restricted.duckdb for loading, with the loader's own tables in place."""
+    create_private_database(path)
+    conn = duckdb.connect(str(path))
+    conn.execute(MANIFEST_DDL)
+    return conn
+
+
+def ensure_raw_table(conn: duckdb.DuckDBPyConnection, table: RawTable) -> None:
+    """Create the raw table, or add columns a newer spec introduced; every source
+    column is text."""
+    conn.execute(f"create schema if not exists {table.schema}")
+    wanted = [(column.name, "varchar") for column in table.columns]
+    wanted += [(name, "varchar") for name in table.metadata_columns]
+    wanted += list(LINEAGE_COLUMNS)
+    existing = {
+        row[0]
+        for row in conn.execute(
+            "select column_name from duckdb_columns() "
+            "where database_name = current_database() "
+            "and schema_name = ? and table_name = ?",
+            [table.schema, table.name],
+        ).fetchall()
+    }
+    if not existing:
+        columns = ",\n    ".join(f"{quote_ident(n)} {t}" for n, t in wanted)
+        conn.execute(f"create table {table.qualified_name} (\n    {columns}\n)")
+        return
+    for name, type_ in wanted:
+        if name not in existing:
+            conn.execute(
+                f"alter table {table.qualified_name} add column {quote_ident(name)} {type_}"
+            )
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return text.replace("'", "''")

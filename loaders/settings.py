@@ -1,0 +1,101 @@
+"""Where things live and which secret to hash with, resolved once from the environment.
+
+Every path can be set on its own; by default all of them sit under one data folder:
+
+    HE_DATA_DIR          data folder (default: ./data)
+    HE_LANDING_DIR       delivered files, one sub-folder per source (default: <data>/landing)
+    HE_RESTRICTED_DB     raw tables, manifest, rejects, lookups (default: <data>/restricted.duckdb)
+    HE_WAREHOUSE_DB      dbt's target: staging, marts, serving views (default: <data>/warehouse.duckdb)
+    HE_PSEUDONYM_SALT    the secret key of the pseudonyms (at least 16 bytes, no default)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SALT_ENV = "HE_PSEUDONYM_SALT"
+MIN_SALT_BYTES = 16
+
+# The sample district is synthetic, so it may use a salt everybody knows. Nothing else
+# may: real pseudonyms made with a public salt can be reversed by anyone with a roster.
+DEMO_SALT = "demo-salt-for-the-synthetic-sample-district-only"
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting is missing or unusable; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+    landing_dir: Path
+    restricted_db: Path
+    warehouse_db: Path
+
+    @classmethod
+    def resolve(
+        cls,
+        data_dir: str | Path | None = None,
+        *,
+        use_env: bool = True,
+    ) -> Paths:
+        """Paths from explicit arguments, then HE_* variables, then defaults.
+
+        `use_env=False` ignores the HE_* path variables, so the demo never writes into
+        a district's configured data folder.
+        """
+        env = os.environ if use_env else {}
+        base = Path(data_dir or env.get("HE_DATA_DIR") or "data").resolve()
+        return cls(
+            data_dir=base,
+            landing_dir=_path(env, "HE_LANDING_DIR", base / "landing"),
+            restricted_db=_path(env, "HE_RESTRICTED_DB", base / "restricted.duckdb"),
+            warehouse_db=_path(env, "HE_WAREHOUSE_DB", base / "warehouse.duckdb"),
+        )
+
+    @property
+    def lock_file(self) -> Path:
+        return self.data_dir / ".pipeline.lock"
+
+    def dbt_env(self) -> dict[str, str]:
+        """The variables profiles.yml reads."""
+        return {
+            "HE_WAREHOUSE_DB": str(self.warehouse_db),
+            "HE_RESTRICTED_DB": str(self.restricted_db),
+        }
+
+
+def _path(env: os._Environ[str] | dict[str, str], name: str, default: Path) -> Path:
+    value = env.get(name)
+    return Path(value).resolve() if value else default
+
+
+def salt_from_env(*, allow_demo: bool = False) -> tuple[str, bool]:
+    """The pseudonymization salt and whether it is the public demo salt.
+
+    Raises ConfigError when the salt is missing (outside the demo) or too short.
+    """
+    salt = os.environ.get(SALT_ENV)
+    if salt is None or salt == "":
+        if allow_demo:
+            return DEMO_SALT, True
+        raise ConfigError(
+            f"{SALT_ENV} is not set. It is the secret key of every pseudonym: generate "
+            f"one once (for example `python -c 'import secrets; "
+            f"print(secrets.token_hex(32))'`), keep it in your secret store, and export "
+            f"it before running. Keep it forever: a new salt gives new pseudonyms."
+        )
+    check_salt(salt)
+    return salt, salt == DEMO_SALT
+
+
+def check_salt(salt: str) -> None:
+    if len(salt.encode()) < MIN_SALT_BYTES:
+        raise ConfigError(
+            f"{SALT_ENV} is {len(salt.encode())} bytes long; use at least "
+            f"{MIN_SALT_BYTES} random bytes so pseudonyms cannot be guessed."
+        )

@@ -1,0 +1,20 @@
+"""One module per source system; each exposes SOURCE, a loaders.specs.Source."""
+
+from __future__ import annotations
+
+from loaders.sources import clever
+from loaders.specs import Source
+
+SOURCES: dict[str, Source] = {source.name: source for source in (clever.SOURCE,)}
+
+
+def select(names: tuple[str, ...] | list[str] | None) -> list[Source]:
+    """The named sources, or all of them; unknown names raise KeyError."""
+    if not names:
+        return list(SOURCES.values())
+    unknown = [name for name in names if name not in SOURCES]
+    if unknown:
+        raise KeyError(
+            f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}"
+        )
+    return [SOURCES[name] for name in names]
