@@ -19,7 +19,9 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check loaders tests
 	$(BIN)/ruff format --check loaders tests
-	$(BIN)/sqlfluff lint models macros tests
+	mkdir -p build/lint
+	HE_WAREHOUSE_DB=build/lint/warehouse.duckdb HE_RESTRICTED_DB=build/lint/restricted.duckdb \
+		$(BIN)/sqlfluff lint models tests
 
 install: $(INSTALLED)
 

@@ -45,9 +45,9 @@ def main() -> None:
     "--data-dir",
     envvar="HE_DATA_DIR",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for landing/, restricted.duckdb and warehouse.duckdb [env HE_DATA_DIR; "
-    "default ./data]. HE_LANDING_DIR, HE_RESTRICTED_DB and HE_WAREHOUSE_DB override "
-    "single paths.",
+    help="Folder for landing/, restricted.duckdb and warehouse.duckdb "
+    "[env HE_DATA_DIR; default ./data]. HE_LANDING_DIR, HE_RESTRICTED_DB and "
+    "HE_WAREHOUSE_DB override single paths.",
 )
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool, data_dir: Path | None) -> None:
@@ -107,7 +107,9 @@ def _district_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _spec(seed: int, students: int, schools: int, days: int, start: Any) -> DistrictSpec:
+def _spec(
+    seed: int, students: int, schools: int, days: int, start: Any
+) -> DistrictSpec:
     first_day = start.date() if hasattr(start, "date") else date.fromisoformat(start)
     try:
         return DistrictSpec(seed, students, schools, days, first_day)

@@ -17,15 +17,15 @@ from loaders.settings import SALT_ENV, check_salt
 
 
 class Plugin(BasePlugin):
-    def configure_connection(self, conn) -> None:  # noqa: ANN001 - DuckDB connection
+    def configure_connection(self, conn) -> None:
         _set_salt(conn)
 
-    def configure_cursor(self, cursor) -> None:  # noqa: ANN001 - DuckDB cursor
+    def configure_cursor(self, cursor) -> None:
         # Each dbt thread works on its own cursor, a fresh DuckDB session.
         _set_salt(cursor)
 
 
-def _set_salt(conn) -> None:  # noqa: ANN001
+def _set_salt(conn) -> None:
     salt = os.environ.get(SALT_ENV)
     if salt:
         check_salt(salt)

@@ -6,8 +6,9 @@ For every file below <landing>/<source>/ the loader records one manifest row per
     loaded       rows went to raw_<source>.<table>; rows that did not parse went to
                  loader.rejects with their line and the reason
     duplicate    the same bytes were already loaded under another name: nothing added
-    quarantined  the file cannot be read as its report (header wrong, empty, unreadable):
-                 nothing added, the reason is recorded, and the run exits non-zero
+    quarantined  the file cannot be read as its report (wrong header, empty,
+                 unreadable): nothing added, the reason recorded, the run exits
+                 non-zero
     ignored      no known report has this name
 
 A file's rows, its rejects and its manifest row commit in one transaction, so a crash
@@ -258,7 +259,11 @@ def _insert_rows(
     file_id = next_file_id(conn)
     loaded_at = _now()
 
-    targets = [*found.header, *found.metadata, *(n for n, _ in restricted.LINEAGE_COLUMNS)]
+    targets = [
+        *found.header,
+        *found.metadata,
+        *(n for n, _ in restricted.LINEAGE_COLUMNS),
+    ]
     values = [
         *(quote_ident(name) for name in found.header),
         *("?" for _ in found.metadata),

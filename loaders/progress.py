@@ -1,4 +1,4 @@
-"""Progress for long work: a one-line bar on a terminal, periodic log lines otherwise."""
+"""Progress for long work: a one-line bar on a terminal, log lines otherwise."""
 
 from __future__ import annotations
 

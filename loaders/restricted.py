@@ -103,7 +103,8 @@ def ensure_raw_table(conn: duckdb.DuckDBPyConnection, table: RawTable) -> None:
     for name, type_ in wanted:
         if name not in existing:
             conn.execute(
-                f"alter table {table.qualified_name} add column {quote_ident(name)} {type_}"
+                f"alter table {table.qualified_name} "
+                f"add column {quote_ident(name)} {type_}"
             )
 
 

@@ -2,11 +2,11 @@
 
 Every path can be set on its own; by default all of them sit under one data folder:
 
-    HE_DATA_DIR          data folder (default: ./data)
-    HE_LANDING_DIR       delivered files, one sub-folder per source (default: <data>/landing)
-    HE_RESTRICTED_DB     raw tables, manifest, rejects, lookups (default: <data>/restricted.duckdb)
-    HE_WAREHOUSE_DB      dbt's target: staging, marts, serving views (default: <data>/warehouse.duckdb)
-    HE_PSEUDONYM_SALT    the secret key of the pseudonyms (at least 16 bytes, no default)
+    HE_DATA_DIR        data folder (default ./data)
+    HE_LANDING_DIR     delivered files, a sub-folder per source (<data>/landing)
+    HE_RESTRICTED_DB   raw tables, manifest, rejects, lookups (<data>/restricted.duckdb)
+    HE_WAREHOUSE_DB    dbt's target: staging to serving views (<data>/warehouse.duckdb)
+    HE_PSEUDONYM_SALT  the pseudonyms' secret key (at least 16 bytes, no default)
 """
 
 from __future__ import annotations
@@ -84,10 +84,11 @@ def salt_from_env(*, allow_demo: bool = False) -> tuple[str, bool]:
         if allow_demo:
             return DEMO_SALT, True
         raise ConfigError(
-            f"{SALT_ENV} is not set. It is the secret key of every pseudonym: generate "
-            f"one once (for example `python -c 'import secrets; "
-            f"print(secrets.token_hex(32))'`), keep it in your secret store, and export "
-            f"it before running. Keep it forever: a new salt gives new pseudonyms."
+            f"{SALT_ENV} is not set. It is the secret key of every pseudonym: "
+            "generate one once (for example `python -c 'import secrets; "
+            "print(secrets.token_hex(32))'`), keep it in your secret store, and "
+            "export it before running. Keep it forever: a new salt gives new "
+            "pseudonyms."
         )
     check_salt(salt)
     return salt, salt == DEMO_SALT

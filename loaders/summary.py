@@ -38,7 +38,7 @@ def render(warehouse_db: Path, counts: list[tuple[str, int]]) -> str:
         "read_only=True).sql('from sqls2_digital_activity.digital_activity limit 5')"
         '.show()"',
         f"  duckdb -readonly {warehouse_db}        # with the DuckDB CLI",
-        "  In DBeaver, Metabase, Superset or Evidence: a DuckDB connection to that path",
-        "  with read_only set.",
+        "  In DBeaver, Metabase, Superset or Evidence: a DuckDB connection to that",
+        "  path, opened read-only.",
     ]
     return "\n".join(lines)

@@ -24,7 +24,8 @@ RESOURCES = (
     ("app", "Big Ideas Math"), ("app", "Khan Academy"), ("app", "i-Ready"),
     ("app", "Newsela"), ("app", "Quizlet"), ("app", "Desmos"), ("app", "Kahoot!"),
     ("app", "Google Classroom"), ("app", "Microsoft Teams"), ("app", "BrainPOP"),
-    ("app", "Edpuzzle"), ("app", "Nearpod"), ("clever-district-added", "Library Catalog"),
+    ("app", "Edpuzzle"), ("app", "Nearpod"),
+    ("clever-district-added", "Library Catalog"),
     ("clever-district-added", "Student Email"), ("district-link", "Lunch Menu"),
     ("district-link", "Bell Schedule"), ("teacher-link", "Class Syllabus"),
     ("teacher-link", "Homework Padlet"), ("clever-teacher-added", "Flashcards Plus"),
@@ -39,7 +40,11 @@ def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
     _resource_usage(conn)
     counts = {}
     for table, folder, header in (
-        ("clever_daily_participation", "daily-participation", DAILY_PARTICIPATION_HEADER),
+        (
+            "clever_daily_participation",
+            "daily-participation",
+            DAILY_PARTICIPATION_HEADER,
+        ),
         ("clever_resource_usage", "resource-usage", RESOURCE_USAGE_HEADER),
     ):
         counts[folder] = _write_files(conn, table, root / folder, folder, header)
@@ -190,7 +195,8 @@ def _write_files(
                 from {table}
                 where user_type in ({in_list})
                 order by file_date, file_user_type, idx, slot
-            ) to '{scratch / str(group)}' (format csv, header, partition_by (file_date, file_user_type))
+            ) to '{scratch / str(group)}'
+            (format csv, header, partition_by (file_date, file_user_type))
             """
         )
     for part in sorted(scratch.glob("*/file_date=*/file_user_type=*")):
@@ -200,4 +206,3 @@ def _write_files(
         data.replace(folder / f"{day}-{report}-{user_type}.csv")
     shutil.rmtree(scratch)
     return conn.execute(f"select count(*) from {table}").fetchone()[0]
-

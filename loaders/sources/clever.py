@@ -3,7 +3,7 @@
 Clever's SFTP delivers one file per report, user type and day, flat in the report's
 folder:
 
-    daily-participation/2024-09-03-daily-participation-students.csv   (…-teachers, …-staff)
+    daily-participation/2024-09-03-daily-participation-students.csv  (-teachers, -staff)
     resource-usage/2024-09-03-resource-usage-students.csv
 
 OEA's published test data uses one file per user type instead:

@@ -23,7 +23,7 @@ with participation as (
 
 final as (
     select
-        participation_date as "date",
+        participation_date as date,
         sis_id_pseudonym,
         clever_user_id_pseudonym,
         clever_school_id,

@@ -23,7 +23,7 @@ with resource_usage as (
 
 final as (
     select
-        usage_date as "date",
+        usage_date as date,
         sis_id_pseudonym,
         clever_user_id_pseudonym,
         clever_school_id,
