@@ -13,8 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from loaders import restricted
 from loaders.restricted import create_private_database
 from loaders.settings import PROJECT_DIR, SALT_ENV, Paths
+from loaders.sources import all_tables
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +27,9 @@ class DbtError(Exception):
 
 def run_dbt(args: list[str], paths: Paths, salt: str) -> None:
     """Run `dbt <args>`; raise DbtError if it fails."""
-    create_private_database(paths.restricted_db)
+    # Every raw table exists before dbt reads it, even for a source that has not
+    # delivered anything yet.
+    restricted.connect(paths.restricted_db, all_tables()).close()
     create_private_database(paths.warehouse_db)
     env = {
         **os.environ,

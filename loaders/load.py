@@ -33,6 +33,7 @@ import duckdb
 from loaders import restricted
 from loaders.progress import Progress
 from loaders.restricted import quote_ident
+from loaders.sources import all_tables
 from loaders.specs import DeliveredFile, RawTable, Source
 
 log = logging.getLogger(__name__)
@@ -96,9 +97,7 @@ def load_landing(
         len(candidates),
         sum(_path_of(found).stat().st_size for _, found in candidates),
     )
-    with restricted.connect(restricted_db) as conn:
-        for table in {f.table for _, f in candidates if isinstance(f, DeliveredFile)}:
-            restricted.ensure_raw_table(conn, table)
+    with restricted.connect(restricted_db, all_tables()) as conn:
         for source, found in candidates:
             path = _path_of(found)
             outcome = _load_one(conn, landing_dir, source, found)
@@ -156,11 +155,31 @@ def _load_one(
             conn, "ignored", reason=f"not a known {source.name} report file name"
         )
 
-    earlier = conn.execute(
-        "select file_path from loader.manifest "
-        "where file_sha256 = ? and status = 'loaded' order by file_id limit 1",
-        [sha256],
-    ).fetchone()
+    problem = header_problem(path, found.header)
+    if problem:
+        return record.write(conn, "quarantined", reason=problem)
+
+    # The same rows already count when the same bytes are the current version of
+    # another path. Header-only files (a day nobody of a user type did anything)
+    # are alike on every day but carry no rows, so they are never duplicates.
+    earlier = (
+        has_data_lines(path)
+        and conn.execute(
+            """
+        select loaded.file_path
+        from loader.manifest as loaded
+        where loaded.file_sha256 = ? and loaded.status = 'loaded'
+            and loaded.file_id = (
+                select max(newest.file_id) from loader.manifest as newest
+                where newest.file_path = loaded.file_path
+                    and newest.status = 'loaded'
+            )
+        order by loaded.file_id
+        limit 1
+        """,
+            [sha256],
+        ).fetchone()
+    )
     if earlier:
         return record.write(
             conn,
@@ -168,10 +187,6 @@ def _load_one(
             reason=f"same content as {earlier[0]}, already loaded",
             duplicate_of=earlier[0],
         )
-
-    problem = header_problem(path, found.header)
-    if problem:
-        return record.write(conn, "quarantined", reason=problem)
 
     conn.begin()
     try:
@@ -400,6 +415,12 @@ def header_problem(path: Path, expected: tuple[str, ...]) -> str | None:
         f"header columns out of order: expected {','.join(expected)}; "
         f"found {','.join(found)}"
     )
+
+
+def has_data_lines(path: Path) -> bool:
+    with path.open("rb") as raw:
+        raw.readline(1 << 20)
+        return any(line.strip() for line in raw)
 
 
 def file_sha256(path: Path) -> str:

@@ -9,6 +9,7 @@ inside common database tools can open it too.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -72,11 +73,15 @@ def create_private_database(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def connect(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open restricted.duckdb for loading, with the loader's own tables in place."""
+def connect(path: Path, tables: Iterable[RawTable] = ()) -> duckdb.DuckDBPyConnection:
+    """Open restricted.duckdb for writing, with the manifest, the rejects and the
+    given raw tables in place (so dbt finds every source even before its first
+    delivery)."""
     create_private_database(path)
     conn = duckdb.connect(str(path))
     conn.execute(MANIFEST_DDL)
+    for table in tables:
+        ensure_raw_table(conn, table)
     return conn
 
 

@@ -17,12 +17,16 @@
 {%- endmacro %}
 
 {% macro duckdb__pseudonymize(column) -%}
-    {#- DuckDB's sha256() already returns lower-case hex text: OEA's lower(hex(...)). -#}
+    {#-
+        DuckDB's sha256() already returns lower-case hex text: OEA's lower(hex(...)).
+        The cast matters: an unset variable is an untyped NULL, which DuckDB folds
+        `x || ...` to NULL on before error() could run.
+    -#}
     case
         when nullif(trim({{ column }}), '') is not null
             then sha256(
                 {{ column }} || coalesce(
-                    getvariable('he_pseudonym_salt'),
+                    cast(getvariable('he_pseudonym_salt') as varchar),
                     error('HE_PSEUDONYM_SALT is not set: refusing to pseudonymize')
                 )
             )

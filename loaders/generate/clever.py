@@ -16,6 +16,7 @@ from loaders.generate.district import _list_literal
 from loaders.sources.clever import (
     DAILY_PARTICIPATION_HEADER,
     RESOURCE_USAGE_HEADER,
+    USER_TYPES,
     header_for,
 )
 
@@ -205,4 +206,13 @@ def _write_files(
         (data,) = part.iterdir()
         data.replace(folder / f"{day}-{report}-{user_type}.csv")
     shutil.rmtree(scratch)
+    # Clever delivers every report every day, with just the header when nobody of
+    # a user type did anything.
+    for (day,) in conn.execute(
+        "select strftime(day, '%Y-%m-%d') from calendar order by day"
+    ).fetchall():
+        for user_type in USER_TYPES:
+            path = folder / f"{day}-{report}-{user_type}.csv"
+            if not path.exists():
+                path.write_text(",".join(header_for(header, user_type)) + "\n")
     return conn.execute(f"select count(*) from {table}").fetchone()[0]

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from loaders.sources import clever
-from loaders.specs import Source
+from loaders.specs import RawTable, Source
 
 SOURCES: dict[str, Source] = {source.name: source for source in (clever.SOURCE,)}
+
+
+def all_tables() -> list[RawTable]:
+    return [table for source in SOURCES.values() for table in source.tables]
 
 
 def select(names: tuple[str, ...] | list[str] | None) -> list[Source]:

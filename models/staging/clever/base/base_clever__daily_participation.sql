@@ -4,7 +4,9 @@
 #}
 
 with current_files as (
-    select file_sha256
+    select
+        file_path,
+        file_sha256
     from {{ ref('base_loader__current_files') }}
     where
         source = 'clever'
@@ -31,9 +33,12 @@ participation as (
 ),
 
 current_participation as (
-    select *
+    select participation.*
     from participation
-    where _file_sha256 in (select current_files.file_sha256 from current_files)
+    inner join current_files
+        on
+            participation._source_file = current_files.file_path
+            and participation._file_sha256 = current_files.file_sha256
 )
 
 select * from current_participation

@@ -4,7 +4,9 @@
 #}
 
 with current_files as (
-    select file_sha256
+    select
+        file_path,
+        file_sha256
     from {{ ref('base_loader__current_files') }}
     where
         source = 'clever'
@@ -32,9 +34,12 @@ resource_usage as (
 ),
 
 current_resource_usage as (
-    select *
+    select resource_usage.*
     from resource_usage
-    where _file_sha256 in (select current_files.file_sha256 from current_files)
+    inner join current_files
+        on
+            resource_usage._source_file = current_files.file_path
+            and resource_usage._file_sha256 = current_files.file_sha256
 )
 
 select * from current_resource_usage
