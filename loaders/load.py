@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 _EPOCH = datetime(1970, 1, 1)
 
+# Files are committed in batches of about this many bytes.
+BATCH_BYTES = 256 * 2**20
+
 
 @dataclass(frozen=True)
 class FileOutcome:
@@ -98,15 +101,56 @@ def load_landing(
         sum(_path_of(found).stat().st_size for _, found in candidates),
     )
     with restricted.connect(restricted_db, all_tables()) as conn:
-        for source, found in candidates:
-            path = _path_of(found)
-            outcome = _load_one(conn, landing_dir, source, found)
-            report.outcomes.append(outcome)
-            _log_outcome(outcome)
-            progress.advance(path.stat().st_size, outcome.relative_path)
+        batch: list[tuple[Source, DeliveredFile | Path]] = []
+        batch_bytes = 0
+        for number, (source, found) in enumerate(candidates, start=1):
+            size = _path_of(found).stat().st_size
+            batch.append((source, found))
+            batch_bytes += size
+            if batch_bytes >= BATCH_BYTES or number == len(candidates):
+                for outcome in _load_batch(conn, landing_dir, batch):
+                    report.outcomes.append(outcome)
+                    _log_outcome(outcome)
+                batch, batch_bytes = [], 0
+            progress.advance(size, _path_of(found).name)
         conn.execute("checkpoint")
     progress.close()
     return report
+
+
+def _load_batch(
+    conn: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    batch: list[tuple[Source, DeliveredFile | Path]],
+) -> list[FileOutcome]:
+    """Load files in one transaction (a commit costs about as much as reading a
+    file). Each file's rows, rejects and manifest row are in it together. If one
+    file breaks DuckDB's reader, everything is rolled back and the files are loaded
+    again one transaction each, so only that file is quarantined."""
+    conn.begin()
+    try:
+        outcomes = [
+            _load_one(conn, landing_dir, source, found) for source, found in batch
+        ]
+    except _Unreadable as unreadable:
+        conn.rollback()
+        if len(batch) > 1:
+            return [o for item in batch for o in _load_batch(conn, landing_dir, [item])]
+        conn.begin()
+        outcomes = [
+            unreadable.record.write(conn, "quarantined", reason=unreadable.reason)
+        ]
+    conn.commit()
+    return outcomes
+
+
+class _Unreadable(Exception):
+    """DuckDB's CSV reader failed on a file in a way its rejects could not absorb."""
+
+    def __init__(self, record: _ManifestRecord, error: duckdb.Error) -> None:
+        super().__init__(str(error))
+        self.record = record
+        self.reason = f"unreadable as CSV: {str(error).splitlines()[0]}"
 
 
 def _path_of(found: DeliveredFile | Path) -> Path:
@@ -188,15 +232,10 @@ def _load_one(
             duplicate_of=earlier[0],
         )
 
-    conn.begin()
     try:
-        outcome = _insert_rows(conn, found, record)
+        return _insert_rows(conn, found, record)
     except duckdb.Error as error:
-        conn.rollback()
-        reason = f"unreadable as CSV: {str(error).splitlines()[0]}"
-        return record.write(conn, "quarantined", reason=reason)
-    conn.commit()
-    return outcome
+        raise _Unreadable(record, error) from error
 
 
 @dataclass(frozen=True)
@@ -263,10 +302,14 @@ def _insert_rows(
     table = found.table
     conn.execute("drop table if exists temp.he_reject_errors")
     conn.execute("drop table if exists temp.he_reject_scans")
+    # First pass: count the records and collect the ones that do not fit the CSV
+    # shape. Second pass (a view, read by the inserts): the same records, numbered.
+    rows_read = conn.execute(
+        f"select count(*) from {_read_csv_sql(found, store_rejects=True)}"
+    ).fetchone()[0]
     conn.execute(
-        f"create or replace temp table he_incoming as "
-        f"select * from {_read_csv_sql(found.header)} with ordinality",
-        [str(found.path)],
+        f"create or replace temp view he_incoming as "
+        f"select * from {_read_csv_sql(found, store_rejects=False)} with ordinality"
     )
     conn.execute(
         f"create or replace temp view he_checked as {_checked_sql(table, found.header)}"
@@ -287,12 +330,20 @@ def _insert_rows(
         "?",
         "?",
     ]
+    structural = conn.execute(
+        "select count(distinct line) from temp.he_reject_errors"
+    ).fetchone()[0]
     rows_loaded = conn.execute(
         f"insert into {table.qualified_name} "
         f"({', '.join(quote_ident(t) for t in targets)}) "
         f"select {', '.join(values)} from he_checked where he_reason is null",
         [*found.metadata.values(), record.file_path, record.file_sha256, loaded_at],
     ).fetchone()[0]
+
+    if rows_loaded == rows_read and structural == 0:
+        return record.write(
+            conn, "loaded", file_id=file_id, rows=(rows_loaded, rows_loaded, 0)
+        )
 
     record_sql = " || ',' || ".join(
         f"coalesce({quote_ident(name)}, '')" for name in found.header
@@ -323,18 +374,26 @@ def _insert_rows(
     )
 
 
-def _read_csv_sql(header: tuple[str, ...]) -> str:
-    """DuckDB's reader with nothing left to guess: our column names, all text, rows
-    that do not fit recorded in temp.he_reject_errors with their line number."""
-    columns = ", ".join(
-        f"'{name.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for name in header
+def _read_csv_sql(found: DeliveredFile, *, store_rejects: bool) -> str:
+    """DuckDB's reader with nothing left to guess: our column names, all text. Rows
+    that do not fit are skipped, and recorded in temp.he_reject_errors with their
+    line number when `store_rejects`."""
+    columns = ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in found.header)
+    rejects = (
+        "store_rejects = true, rejects_table = 'he_reject_errors', "
+        "rejects_scan = 'he_reject_scans'"
+        if store_rejects
+        else "ignore_errors = true"
     )
     return (
-        "read_csv(?, header = true, auto_detect = false, "
+        f"read_csv({_literal(str(found.path))}, header = true, auto_detect = false, "
         f"columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"', "
-        "strict_mode = true, store_rejects = true, "
-        "rejects_table = 'he_reject_errors', rejects_scan = 'he_reject_scans')"
+        f"strict_mode = true, {rejects})"
     )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _checked_sql(table: RawTable, header: tuple[str, ...]) -> str:

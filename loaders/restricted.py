@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from loaders.settings import memory_limit
 from loaders.specs import RawTable
 
 STORAGE_VERSION = "v1.5.0"
@@ -78,7 +79,7 @@ def connect(path: Path, tables: Iterable[RawTable] = ()) -> duckdb.DuckDBPyConne
     given raw tables in place (so dbt finds every source even before its first
     delivery)."""
     create_private_database(path)
-    conn = duckdb.connect(str(path))
+    conn = duckdb.connect(str(path), config={"memory_limit": memory_limit()})
     conn.execute(MANIFEST_DDL)
     for table in tables:
         ensure_raw_table(conn, table)

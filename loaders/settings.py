@@ -7,6 +7,7 @@ Every path can be set on its own; by default all of them sit under one data fold
     HE_RESTRICTED_DB   raw tables, manifest, rejects, lookups (<data>/restricted.duckdb)
     HE_WAREHOUSE_DB    dbt's target: staging to serving views (<data>/warehouse.duckdb)
     HE_PSEUDONYM_SALT  the pseudonyms' secret key (at least 16 bytes, no default)
+    HE_MEMORY_LIMIT    memory DuckDB may use before spilling to disk (default 4GB)
 """
 
 from __future__ import annotations
@@ -23,6 +24,15 @@ MIN_SALT_BYTES = 16
 DEMO_SALT = "demo-salt-for-the-synthetic-sample-district-only"
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+MEMORY_LIMIT_ENV = "HE_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+
+def memory_limit() -> str:
+    """How much memory DuckDB may use in every step (it spills to disk beyond it),
+    so a district-year runs on a laptop beside other work."""
+    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
 
 
 class ConfigError(Exception):

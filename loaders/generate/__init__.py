@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import duckdb
 
 from loaders.generate import clever, district
 from loaders.generate.district import DistrictSpec
+from loaders.settings import memory_limit
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +23,14 @@ def generate(spec: DistrictSpec, landing_dir: Path) -> dict[str, dict[str, int]]
     counts written per source and report."""
     started = time.monotonic()
     counts: dict[str, dict[str, int]] = {}
-    with duckdb.connect() as conn:
+    with tempfile.TemporaryDirectory(prefix="he-generate-") as scratch:
+        conn = duckdb.connect(
+            config={"memory_limit": memory_limit(), "temp_directory": scratch}
+        )
         district.build(conn, spec)
         for source, write in WRITERS.items():
             counts[source] = write(conn, landing_dir)
+        conn.close()
     log.info(
         "generated %s students, %s schools, %s school days in %.1fs: %s",
         f"{spec.students:,}",

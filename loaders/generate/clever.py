@@ -7,7 +7,6 @@ every day), flat in the report folder, with Clever's columns and value styles
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -177,42 +176,36 @@ def _write_files(
     report: str,
     header: tuple[str, ...],
 ) -> int:
-    """One CSV per user type and day, named as Clever names them. DuckDB writes all of
-    them in one partitioned COPY per header; the files are then moved into place."""
+    """One CSV per user type and calendar day, named as Clever names them, rows in a
+    fixed order so the same seed always gives the same bytes. Clever delivers every
+    report every day, with just the header when nobody of a user type did anything.
+    Each file is written beside its final name and then renamed into place."""
     folder.mkdir(parents=True, exist_ok=True)
-    scratch = folder.parent / f".{report}.partitions"
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir()
-    for group, user_types in enumerate((("students", "teachers"), ("staff",))):
-        columns = header_for(header, user_types[0])
-        select = ", ".join(
-            f"sis_id as {name}" if name == "staff_id" else name for name in columns
-        )
-        in_list = ", ".join(f"'{u}'" for u in user_types)
-        conn.execute(
-            f"""
-            copy (
-                select {select}, date as file_date, user_type as file_user_type
-                from {table}
-                where user_type in ({in_list})
-                order by file_date, file_user_type, idx, slot
-            ) to '{scratch / str(group)}'
-            (format csv, header, partition_by (file_date, file_user_type))
-            """
-        )
-    for part in sorted(scratch.glob("*/file_date=*/file_user_type=*")):
-        day = part.parent.name.split("=", 1)[1]
-        user_type = part.name.split("=", 1)[1]
-        (data,) = part.iterdir()
-        data.replace(folder / f"{day}-{report}-{user_type}.csv")
-    shutil.rmtree(scratch)
-    # Clever delivers every report every day, with just the header when nobody of
-    # a user type did anything.
-    for (day,) in conn.execute(
+    conn.execute(
+        f"create or replace temp table {table}_by_day as "
+        f"select * from {table} order by date, user_type, idx, slot"
+    )
+    days = conn.execute(
         "select strftime(day, '%Y-%m-%d') from calendar order by day"
-    ).fetchall():
+    ).fetchall()
+    for (day,) in days:
         for user_type in USER_TYPES:
+            select = ", ".join(
+                f"sis_id as {name}" if name == "staff_id" else name
+                for name in header_for(header, user_type)
+            )
             path = folder / f"{day}-{report}-{user_type}.csv"
-            if not path.exists():
-                path.write_text(",".join(header_for(header, user_type)) + "\n")
+            partial = path.with_name(f".{path.name}.part")
+            conn.execute(
+                f"""
+                copy (
+                    select {select}
+                    from {table}_by_day
+                    where date = '{day}' and user_type = '{user_type}'
+                    order by idx, slot
+                ) to '{partial}' (format csv, header)
+                """
+            )
+            partial.replace(path)
+    conn.execute(f"drop table {table}_by_day")
     return conn.execute(f"select count(*) from {table}").fetchone()[0]

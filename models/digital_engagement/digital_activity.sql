@@ -15,13 +15,13 @@
 with clever_daily_participation as (
     select *
     from {{ ref('int_clever__daily_participation_activity') }}
-    {{ new_file_versions_only() }}
+    {{ new_file_versions_only(ref('int_clever__daily_participation_activity')) }}
 ),
 
 clever_resource_usage as (
     select *
     from {{ ref('int_clever__resource_usage_activity') }}
-    {{ new_file_versions_only() }}
+    {{ new_file_versions_only(ref('int_clever__resource_usage_activity')) }}
 ),
 
 unioned as (

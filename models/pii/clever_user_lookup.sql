@@ -1,6 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+    )
+}}
+
 {#
     Raw Clever ids and their pseudonyms: the only way back from a pseudonym to a
-    person. Lives in restricted.duckdb (models/pii is configured there).
+    person. Lives in restricted.duckdb (models/pii is configured there). Append-only:
+    a run adds the id combinations first seen in rows loaded since the last run; a
+    mapping from an id to its pseudonym never stops being true.
 #}
 
 with participation_users as (
@@ -8,7 +17,8 @@ with participation_users as (
         _user_type as user_type,
         sis_id,
         staff_id,
-        clever_user_id
+        clever_user_id,
+        _loaded_at
     from {{ ref('base_clever__daily_participation') }}
 ),
 
@@ -17,14 +27,57 @@ resource_usage_users as (
         _user_type as user_type,
         sis_id,
         staff_id,
-        clever_user_id
+        clever_user_id,
+        _loaded_at
     from {{ ref('base_clever__resource_usage') }}
 ),
 
 users as (
     select * from participation_users
-    union
+    union all
     select * from resource_usage_users
+),
+
+recent_users as (
+    select *
+    from users
+    {% if is_incremental() %}
+        where
+            _loaded_at > (
+                select max(existing.first_loaded_at) from {{ this }} as existing
+            )
+    {% endif %}
+),
+
+first_seen as (
+    select
+        user_type,
+        sis_id,
+        staff_id,
+        clever_user_id,
+        min(_loaded_at) as first_loaded_at
+    from recent_users
+    group by
+        user_type,
+        sis_id,
+        staff_id,
+        clever_user_id
+),
+
+new_users as (
+    select *
+    from first_seen
+    {% if is_incremental() %}
+        where not exists (
+            select 1
+            from {{ this }} as existing
+            where
+                existing.user_type = first_seen.user_type
+                and existing.sis_id is not distinct from first_seen.sis_id
+                and existing.staff_id is not distinct from first_seen.staff_id
+                and existing.clever_user_id = first_seen.clever_user_id
+        )
+    {% endif %}
 ),
 
 lookup as (
@@ -35,8 +88,9 @@ lookup as (
         staff_id,
         {{ pseudonymize('staff_id') }} as staff_id_pseudonym,
         clever_user_id,
-        {{ pseudonymize('clever_user_id') }} as clever_user_id_pseudonym
-    from users
+        {{ pseudonymize('clever_user_id') }} as clever_user_id_pseudonym,
+        first_loaded_at
+    from new_users
 )
 
 select * from lookup

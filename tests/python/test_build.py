@@ -289,6 +289,12 @@ def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
     )
     assert refreshed == incremental
     assert len(refreshed) == sum(counts.values())
+    # AND the append-only lookup learned every user of both halves
+    users = {r["clever_user_id"] for r in generated.rows("clever/*/*.csv")}
+    looked_up = district.query(
+        "select distinct clever_user_id from pii.clever_user_lookup", "restricted"
+    )
+    assert {u for (u,) in looked_up} == users
 
 
 def test_rebuilding_without_new_files_changes_nothing(built_district: District) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import stat
 from pathlib import Path
@@ -293,3 +294,32 @@ def test_unknown_file_names_are_recorded_and_ignored(small_district: District) -
     status, *_, reason = _manifest(small_district)["clever/notes.csv"]
     assert status == "ignored" and "not a known" in reason
     assert stray.exists()
+
+
+def test_a_file_the_reader_cannot_parse_is_quarantined_alone(tmp_path: Path) -> None:
+    # GIVEN three deliveries loaded together, the middle one garbage after its header
+    # (random bytes that stop DuckDB's CSV reader outright)
+    folder = tmp_path / "landing" / PARTICIPATION
+    for day in ("03", "05"):
+        _write(
+            folder / f"2024-09-{day}-daily-participation-students.csv",
+            HEADER,
+            f"2024-09-{day},s1,u1,k,School,True,2,1",
+        )
+    garbage = folder / "2024-09-04-daily-participation-students.csv"
+    garbage.write_bytes((HEADER + "\n").encode() + random.Random(1).randbytes(5000))
+    # WHEN they are loaded
+    result = run_cli("load", data_dir=tmp_path)
+    # THEN only the garbage file is quarantined, as unreadable; the others load
+    assert result.returncode != 0
+    manifest = _manifest(District(tmp_path))
+    status, *_, reason = manifest[f"{PARTICIPATION}/{garbage.name}"]
+    assert status == "quarantined" and reason.startswith("unreadable as CSV")
+    loaded = [name for name, row in manifest.items() if row[0] == "loaded"]
+    assert len(loaded) == 2
+    assert (
+        District(tmp_path).scalar(
+            "select count(*) from raw_clever.daily_participation", "restricted"
+        )
+        == 2
+    )

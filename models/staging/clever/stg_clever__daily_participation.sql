@@ -29,7 +29,7 @@ with participation as (
         _file_sha256,
         _loaded_at
     from {{ ref('base_clever__daily_participation') }}
-    {{ new_file_versions_only() }}
+    {{ new_file_versions_only(ref('base_clever__daily_participation')) }}
 ),
 
 renamed as (

@@ -29,7 +29,7 @@ with resource_usage as (
         _file_sha256,
         _loaded_at
     from {{ ref('base_clever__resource_usage') }}
-    {{ new_file_versions_only() }}
+    {{ new_file_versions_only(ref('base_clever__resource_usage')) }}
 ),
 
 renamed as (
