@@ -6,15 +6,21 @@ For every file below <landing>/<source>/ the loader records one manifest row per
     loaded       rows went to raw_<source>.<table>; rows that did not parse went to
                  loader.rejects with their line and the reason
     duplicate    the same bytes were already loaded under another name: nothing added
-    quarantined  the file cannot be read as its report (wrong header, empty,
-                 unreadable): nothing added, the reason recorded, the run exits
-                 non-zero
+    quarantined  the file cannot be read as its report (wrong header, empty, no
+                 schema for a headerless file, unreadable): nothing added, the reason
+                 recorded, the run exits non-zero
     ignored      no known report has this name
 
+Three readers (see loaders/specs.py): CSV with a header row; headerless CSV whose
+columns come from a schema file delivered with it (rows missing trailing fields read
+them as NULL and are counted in `rows_padded`; rows with more fields are rejected);
+and JSON pages, one {"value": [...]} object per line (a line that is not such an
+object is rejected with its line number; each record is a row).
+
 A file's rows, its rejects and its manifest row commit in one transaction, so a crash
-leaves either all of them or none. Rows are read by DuckDB's CSV reader, never by a
-Python loop. A changed file under the same name is a new version: staging keeps only
-the newest loaded version of each path (see models/staging/loader).
+leaves either all of them or none. Rows are read by DuckDB's CSV and text readers,
+never by a Python loop. A changed file under the same name is a new version: staging
+keeps only the newest loaded version of each path (see models/staging/loader).
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ class FileOutcome:
     rows_rejected: int = 0
     reason: str | None = None
     new: bool = True
+    rows_padded: int = 0
 
 
 @dataclass
@@ -76,10 +83,19 @@ class LoadReport:
     def rows_rejected(self) -> int:
         return sum(o.rows_rejected for o in self.outcomes if o.new)
 
+    @property
+    def rows_padded(self) -> int:
+        return sum(o.rows_padded for o in self.outcomes if o.new)
+
     def summary(self) -> str:
+        padded = (
+            f", {self.rows_padded:,} with trailing fields missing (read as NULL)"
+            if self.rows_padded
+            else ""
+        )
         return (
             f"{len(self.by_status('loaded', new_only=True)):,} files loaded "
-            f"({self.rows_loaded:,} rows, {self.rows_rejected:,} rejected), "
+            f"({self.rows_loaded:,} rows, {self.rows_rejected:,} rejected{padded}), "
             f"{len(self.by_status('duplicate', new_only=True)):,} duplicates, "
             f"{len(self.quarantined):,} quarantined, "
             f"{len(self.by_status('ignored', new_only=True)):,} ignored, "
@@ -145,12 +161,15 @@ def _load_batch(
 
 
 class _Unreadable(Exception):
-    """DuckDB's CSV reader failed on a file in a way its rejects could not absorb."""
+    """DuckDB's reader failed on a file in a way its rejects could not absorb."""
 
-    def __init__(self, record: _ManifestRecord, error: duckdb.Error) -> None:
+    def __init__(
+        self, record: _ManifestRecord, error: duckdb.Error, reader: str
+    ) -> None:
         super().__init__(str(error))
         self.record = record
-        self.reason = f"unreadable as CSV: {str(error).splitlines()[0]}"
+        kind = "JSON pages" if reader == "json_pages" else "CSV"
+        self.reason = f"unreadable as {kind}: {str(error).splitlines()[0]}"
 
 
 def _path_of(found: DeliveredFile | Path) -> Path:
@@ -186,9 +205,10 @@ def _load_one(
     if seen:
         return FileOutcome(relative, seen[0], reason=seen[1], new=False)
 
+    table_name = found.table.name if isinstance(found, DeliveredFile) else ""
     record = _ManifestRecord(
         source=source.name,
-        table_name=found.table.name if isinstance(found, DeliveredFile) else None,
+        table_name=table_name or None,
         file_path=relative,
         file_size=stat.st_size,
         file_mtime=mtime,
@@ -199,15 +219,19 @@ def _load_one(
             conn, "ignored", reason=f"not a known {source.name} report file name"
         )
 
-    problem = header_problem(path, found.header)
+    problem = found.problem or (
+        header_problem(path, found.header) if found.reader == "csv" else None
+    )
     if problem:
         return record.write(conn, "quarantined", reason=problem)
+    if found.reader != "csv" and not has_data_lines(path, header=False):
+        return record.write(conn, "quarantined", reason="empty file: no data")
 
     # The same rows already count when the same bytes are the current version of
     # another path. Header-only files (a day nobody of a user type did anything)
     # are alike on every day but carry no rows, so they are never duplicates.
     earlier = (
-        has_data_lines(path)
+        has_data_lines(path, header=found.reader == "csv")
         and conn.execute(
             """
         select loaded.file_path
@@ -233,9 +257,15 @@ def _load_one(
         )
 
     try:
-        return _insert_rows(conn, found, record)
+        restricted.ensure_raw_table(conn, found.table)
+        if found.reader == "json_pages":
+            outcome = _insert_json_records(conn, found, record)
+        else:
+            outcome = _insert_rows(conn, found, record)
     except duckdb.Error as error:
-        raise _Unreadable(record, error) from error
+        raise _Unreadable(record, error, found.reader) from error
+    _check_advisories(conn, found, record)
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -256,29 +286,34 @@ class _ManifestRecord:
         reason: str | None = None,
         duplicate_of: str | None = None,
         rows: tuple[int, int, int] | None = None,
+        rows_padded: int | None = None,
+        columns_from: str | None = None,
     ) -> FileOutcome:
         if file_id is None:
             file_id = next_file_id(conn)
         rows_in, rows_loaded, rows_rejected = rows or (None, None, None)
+        values = {
+            "file_id": file_id,
+            "source": self.source,
+            "table_name": self.table_name,
+            "file_path": self.file_path,
+            "file_size": self.file_size,
+            "file_mtime": self.file_mtime,
+            "file_sha256": self.file_sha256,
+            "status": status,
+            "reason": reason,
+            "duplicate_of": duplicate_of,
+            "rows_in": rows_in,
+            "rows_loaded": rows_loaded,
+            "rows_rejected": rows_rejected,
+            "recorded_at": _now(),
+            "rows_padded": rows_padded,
+            "columns_from": columns_from,
+        }
         conn.execute(
-            "insert into loader.manifest values "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                file_id,
-                self.source,
-                self.table_name,
-                self.file_path,
-                self.file_size,
-                self.file_mtime,
-                self.file_sha256,
-                status,
-                reason,
-                duplicate_of,
-                rows_in,
-                rows_loaded,
-                rows_rejected,
-                _now(),
-            ],
+            f"insert into loader.manifest ({', '.join(values)}) "
+            f"values ({', '.join('?' for _ in values)})",
+            list(values.values()),
         )
         return FileOutcome(
             self.file_path,
@@ -287,6 +322,7 @@ class _ManifestRecord:
             rows_loaded or 0,
             rows_rejected or 0,
             reason,
+            rows_padded=rows_padded or 0,
         )
 
 
@@ -297,9 +333,13 @@ def next_file_id(conn: duckdb.DuckDBPyConnection) -> int:
 def _insert_rows(
     conn: duckdb.DuckDBPyConnection, found: DeliveredFile, record: _ManifestRecord
 ) -> FileOutcome:
-    """Read the file with DuckDB's CSV reader and split its rows between the raw
-    table and the rejects; must run inside a transaction."""
-    table = found.table
+    """Read a CSV file with DuckDB's CSV reader and split its rows between the raw
+    table and the rejects; must run inside a transaction.
+
+    A headerless file whose rows lack trailing fields reads them as NULL: the first
+    pass records such rows as MISSING COLUMNS, the second reads them padded, and they
+    are counted instead of rejected."""
+    padding = found.reader == "csv_no_header"
     conn.execute("drop table if exists temp.he_reject_errors")
     conn.execute("drop table if exists temp.he_reject_scans")
     # First pass: count the records and collect the ones that do not fit the CSV
@@ -307,42 +347,35 @@ def _insert_rows(
     rows_read = conn.execute(
         f"select count(*) from {_read_csv_sql(found, store_rejects=True)}"
     ).fetchone()[0]
+    padded_lines = "error_type = 'MISSING COLUMNS'" if padding else "false"
+    conn.execute(
+        "create or replace temp view he_structural_rejects as "
+        f"select * from temp.he_reject_errors where not ({padded_lines})"
+    )
+    rows_padded = conn.execute(
+        f"select count(distinct line) from temp.he_reject_errors where {padded_lines}"
+    ).fetchone()[0]
     conn.execute(
         f"create or replace temp view he_incoming as "
         f"select * from {_read_csv_sql(found, store_rejects=False)} with ordinality"
     )
     conn.execute(
-        f"create or replace temp view he_checked as {_checked_sql(table, found.header)}"
+        "create or replace temp view he_checked as "
+        f"{_checked_sql(found.table, found.header, header_lines=0 if padding else 1)}"
     )
-    file_id = next_file_id(conn)
-    loaded_at = _now()
-
-    targets = [
-        *found.header,
-        *found.metadata,
-        *(n for n, _ in restricted.LINEAGE_COLUMNS),
-    ]
-    values = [
-        *(quote_ident(name) for name in found.header),
-        *("?" for _ in found.metadata),
-        "?",
-        "he_line",
-        "?",
-        "?",
-    ]
+    rows_loaded = _insert_checked(conn, found, record)
     structural = conn.execute(
-        "select count(distinct line) from temp.he_reject_errors"
+        "select count(distinct line) from he_structural_rejects"
     ).fetchone()[0]
-    rows_loaded = conn.execute(
-        f"insert into {table.qualified_name} "
-        f"({', '.join(quote_ident(t) for t in targets)}) "
-        f"select {', '.join(values)} from he_checked where he_reason is null",
-        [*found.metadata.values(), record.file_path, record.file_sha256, loaded_at],
-    ).fetchone()[0]
-
-    if rows_loaded == rows_read and structural == 0:
+    file_id = next_file_id(conn)
+    if rows_loaded == rows_read + rows_padded and structural == 0:
         return record.write(
-            conn, "loaded", file_id=file_id, rows=(rows_loaded, rows_loaded, 0)
+            conn,
+            "loaded",
+            file_id=file_id,
+            rows=(rows_loaded, rows_loaded, 0),
+            rows_padded=rows_padded,
+            columns_from=found.columns_from,
         )
 
     record_sql = " || ',' || ".join(
@@ -357,27 +390,171 @@ def _insert_rows(
         union all
         select ?, ?, line, arg_min(error_type || ': ' || error_message, column_idx),
             any_value(csv_line)
-        from temp.he_reject_errors
+        from he_structural_rejects
         group by line
         """,
         [file_id, record.file_path, file_id, record.file_path],
     )
+    return _loaded_with_rejects(conn, found, record, file_id, rows_loaded, rows_padded)
+
+
+def _insert_checked(
+    conn: duckdb.DuckDBPyConnection, found: DeliveredFile, record: _ManifestRecord
+) -> int:
+    """Insert the rows of `he_checked` without a reason into the raw table."""
+    row_columns = (RECORD_COLUMN,) if found.reader == "json_pages" else ()
+    constants = {k: v for k, v in found.metadata.items() if k not in row_columns}
+    targets = [
+        *found.header,
+        *constants,
+        *row_columns,
+        *(name for name, _ in restricted.LINEAGE_COLUMNS),
+    ]
+    values = [
+        *(quote_ident(name) for name in found.header),
+        *("?" for _ in constants),
+        *("he_record" for _ in row_columns),
+        "?",
+        "he_line",
+        "?",
+        "?",
+    ]
+    return conn.execute(
+        f"insert into {found.table.qualified_name} "
+        f"({', '.join(quote_ident(t) for t in targets)}) "
+        f"select {', '.join(values)} from he_checked where he_reason is null",
+        [*constants.values(), record.file_path, record.file_sha256, _now()],
+    ).fetchone()[0]
+
+
+def _loaded_with_rejects(
+    conn: duckdb.DuckDBPyConnection,
+    found: DeliveredFile,
+    record: _ManifestRecord,
+    file_id: int,
+    rows_loaded: int,
+    rows_padded: int,
+) -> FileOutcome:
     rows_rejected = conn.execute(
         "select count(*) from loader.rejects where file_id = ?", [file_id]
     ).fetchone()[0]
-    rows_in = rows_loaded + rows_rejected
     return record.write(
         conn,
         "loaded",
         file_id=file_id,
-        rows=(rows_in, rows_loaded, rows_rejected),
+        rows=(rows_loaded + rows_rejected, rows_loaded, rows_rejected),
+        rows_padded=rows_padded,
+        columns_from=found.columns_from,
     )
+
+
+# JSON pages: the position (from 1) of a record in its page's "value" array.
+RECORD_COLUMN = "_source_record"
+
+
+def _insert_json_records(
+    conn: duckdb.DuckDBPyConnection, found: DeliveredFile, record: _ManifestRecord
+) -> FileOutcome:
+    """Read JSON pages, one {"value": [...]} object per line, with DuckDB's text and
+    JSON functions. A line that is not such an object is rejected with its number;
+    every record of the good lines is a row, its fields kept as text (nested objects
+    and arrays as JSON text), with its line as `_source_row` and its position in the
+    page as `_source_record`."""
+    assert RECORD_COLUMN in found.table.metadata_columns, found.table.name
+    conn.execute(
+        f"""
+        create or replace temp table he_pages as
+        with lines as (
+            select
+                rtrim(numbered.line, chr(13)) as line,
+                numbered.line_number
+            from
+                read_text({_literal(str(found.path))}) as delivered,
+                unnest(string_split(delivered.content, chr(10)))
+                    with ordinality as numbered(line, line_number)
+        )
+
+        select
+            line,
+            line_number,
+            case
+                when not json_valid(line) then 'not JSON'
+                when json_type(line) <> 'OBJECT' then 'not a JSON object'
+                when json_type(line, '$.value') is distinct from 'ARRAY'
+                    then 'no "value" array (not a Graph API page)'
+            end as reason
+        from lines
+        where trim(line) <> ''
+        """
+    )
+    fields = ",\n".join(
+        f"json_extract_string(page_records.value, {_literal(_json_path(name))}) "
+        f"as {quote_ident(name)}"
+        for name in found.header
+    )
+    conn.execute(
+        f"""
+        create or replace temp table he_incoming as
+        select
+            {fields},
+            he_pages.line_number as he_line,
+            page_records.he_record,
+            case when json_type(page_records.value) <> 'OBJECT'
+                then 'record ' || page_records.he_record || ' is not a JSON object'
+            end as he_shape,
+            cast(page_records.value as varchar) as he_text
+        from
+            he_pages,
+            unnest(cast(json_extract(he_pages.line, '$.value') as json[]))
+                with ordinality as page_records(value, he_record)
+        where he_pages.reason is null
+        """
+    )
+    conn.execute(
+        "create or replace temp view he_checked as "
+        "select *, coalesce(he_shape, "
+        f"{_reason_sql(found.table, found.header)}) as he_reason "
+        "from he_incoming"
+    )
+    rows_loaded = _insert_checked(conn, found, record)
+    file_id = next_file_id(conn)
+    conn.execute(
+        """
+        insert into loader.rejects
+        select ?, ?, line_number, reason, line from he_pages where reason is not null
+        union all
+        select ?, ?, he_line, he_reason, he_text from he_checked
+        where he_reason is not null
+        """,
+        [file_id, record.file_path, file_id, record.file_path],
+    )
+    return _loaded_with_rejects(conn, found, record, file_id, rows_loaded, 0)
+
+
+def _json_path(field_name: str) -> str:
+    return '$."' + field_name.replace('"', '\\"') + '"'
+
+
+def _check_advisories(
+    conn: duckdb.DuckDBPyConnection, found: DeliveredFile, record: _ManifestRecord
+) -> None:
+    """Warn about loaded rows that are valid but will not be useful as they are
+    (e.g. concealed user names), naming the file and the count."""
+    for predicate, message in found.table.advisories:
+        matching = conn.execute(
+            f"select count(*) from {found.table.qualified_name} "
+            f"where _source_file = ? and _file_sha256 = ? and ({predicate})",
+            [record.file_path, record.file_sha256],
+        ).fetchone()[0]
+        if matching:
+            log.warning("%s: %s rows: %s", record.file_path, f"{matching:,}", message)
 
 
 def _read_csv_sql(found: DeliveredFile, *, store_rejects: bool) -> str:
     """DuckDB's reader with nothing left to guess: our column names, all text. Rows
     that do not fit are skipped, and recorded in temp.he_reject_errors with their
-    line number when `store_rejects`."""
+    line number when `store_rejects`. The second pass over a headerless file pads
+    rows that lack trailing fields with NULL."""
     columns = ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in found.header)
     rejects = (
         "store_rejects = true, rejects_table = 'he_reject_errors', "
@@ -385,10 +562,16 @@ def _read_csv_sql(found: DeliveredFile, *, store_rejects: bool) -> str:
         if store_rejects
         else "ignore_errors = true"
     )
+    header = "true" if found.reader == "csv" else "false"
+    padding = (
+        ", null_padding = true"
+        if found.reader == "csv_no_header" and not store_rejects
+        else ""
+    )
     return (
-        f"read_csv({_literal(str(found.path))}, header = true, auto_detect = false, "
-        f"columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"', "
-        f"strict_mode = true, {rejects})"
+        f"read_csv({_literal(str(found.path))}, header = {header}, "
+        f"auto_detect = false, columns = {{{columns}}}, delim = ',', quote = '\"', "
+        f"escape = '\"', strict_mode = true, {rejects}{padding})"
     )
 
 
@@ -396,44 +579,45 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _checked_sql(table: RawTable, header: tuple[str, ...]) -> str:
+def _checked_sql(table: RawTable, header: tuple[str, ...], header_lines: int) -> str:
     """Each incoming row with its line number and, if it breaks a rule, the reason.
 
     DuckDB numbers only the rows it kept; a kept row's line is its ordinal plus the
-    header line plus the rejected lines before it.
+    header line (if any) plus the rejected lines before it.
     """
     return f"""
         with structural_rejects as (
             select
                 line,
                 row_number() over (order by line) as rejected_so_far
-            from temp.he_reject_errors
+            from he_structural_rejects
             group by line
         ),
 
         gaps as (
             select
-                line - 1 - rejected_so_far as kept_rows_before,
+                line - {header_lines} - rejected_so_far as kept_rows_before,
                 max(rejected_so_far) as rejected_so_far
             from structural_rejects
-            group by line - 1 - rejected_so_far
+            group by line - {header_lines} - rejected_so_far
         )
 
         select
             he_incoming.*,
-            he_incoming.ordinality + 1 + coalesce(gaps.rejected_so_far, 0) as he_line,
-            {_reason_sql(table, header)} as he_reason
+            he_incoming.ordinality + {header_lines}
+                + coalesce(gaps.rejected_so_far, 0) as he_line,
+            {_reason_sql(table, header, "he_incoming.")} as he_reason
         from he_incoming
         asof left join gaps
             on he_incoming.ordinality > gaps.kept_rows_before
     """
 
 
-def _reason_sql(table: RawTable, header: tuple[str, ...]) -> str:
+def _reason_sql(table: RawTable, header: tuple[str, ...], prefix: str = "") -> str:
     parts = []
     for name in header:
         column = table.column(name)
-        value = "he_incoming." + quote_ident(name)
+        value = prefix + quote_ident(name)
         label = name.replace("'", "''")
         if column.required:
             parts.append(f"case when {value} is null then '{label} is empty' end")
@@ -476,9 +660,11 @@ def header_problem(path: Path, expected: tuple[str, ...]) -> str | None:
     )
 
 
-def has_data_lines(path: Path) -> bool:
+def has_data_lines(path: Path, *, header: bool = True) -> bool:
+    """Whether the file has a non-blank line after its header (if it has one)."""
     with path.open("rb") as raw:
-        raw.readline(1 << 20)
+        if header:
+            raw.readline(1 << 20)
         return any(line.strip() for line in raw)
 
 

@@ -38,6 +38,8 @@ create table if not exists loader.manifest (
     rows_rejected bigint,
     recorded_at timestamp not null
 );
+alter table loader.manifest add column if not exists rows_padded bigint;
+alter table loader.manifest add column if not exists columns_from varchar;
 create table if not exists loader.rejects (
     file_id bigint not null,
     file_path varchar not null,
