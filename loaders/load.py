@@ -30,7 +30,7 @@ import hashlib
 import io
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -60,6 +60,7 @@ class FileOutcome:
     reason: str | None = None
     new: bool = True
     rows_padded: int = 0
+    quiet: bool = False  # expected and harmless (e.g. a schema file): log at debug
 
 
 @dataclass
@@ -219,13 +220,18 @@ def _load_one(
             conn, "ignored", reason=f"not a known {source.name} report file name"
         )
 
-    problem = found.problem or (
-        header_problem(path, found.header) if found.reader == "csv" else None
-    )
+    if found.problem:
+        outcome = record.write(conn, found.problem_status, reason=found.problem)
+        return replace(outcome, quiet=found.quiet)
+    problem = header_problem(path, found.header) if found.reader == "csv" else None
     if problem:
         return record.write(conn, "quarantined", reason=problem)
     if found.reader != "csv" and not has_data_lines(path, header=False):
-        return record.write(conn, "quarantined", reason="empty file: no data")
+        # A headerless export or a JSON file may hold no rows at all.
+        restricted.ensure_raw_table(conn, found.table)
+        return record.write(
+            conn, "loaded", rows=(0, 0, 0), columns_from=found.columns_from
+        )
 
     # The same rows already count when the same bytes are the current version of
     # another path. Header-only files (a day nobody of a user type did anything)
@@ -340,12 +346,12 @@ def _insert_rows(
     pass records such rows as MISSING COLUMNS, the second reads them padded, and they
     are counted instead of rejected."""
     padding = found.reader == "csv_no_header"
-    conn.execute("drop table if exists temp.he_reject_errors")
-    conn.execute("drop table if exists temp.he_reject_scans")
+    for name in ("errors", "scans", "errors_second_pass", "scans_second_pass"):
+        conn.execute(f"drop table if exists temp.he_reject_{name}")
     # First pass: count the records and collect the ones that do not fit the CSV
     # shape. Second pass (a view, read by the inserts): the same records, numbered.
     rows_read = conn.execute(
-        f"select count(*) from {_read_csv_sql(found, store_rejects=True)}"
+        f"select count(*) from {_read_csv_sql(found, first_pass=True)}"
     ).fetchone()[0]
     padded_lines = "error_type = 'MISSING COLUMNS'" if padding else "false"
     conn.execute(
@@ -357,8 +363,16 @@ def _insert_rows(
     ).fetchone()[0]
     conn.execute(
         f"create or replace temp view he_incoming as "
-        f"select * from {_read_csv_sql(found, store_rejects=False)} with ordinality"
+        f"select * from {_read_csv_sql(found, first_pass=False)} with ordinality"
     )
+    rows_second_pass = conn.execute("select count(*) from he_incoming").fetchone()[0]
+    if rows_second_pass != rows_read + rows_padded:
+        # Never load part of a file silently: the reader must see the same rows
+        # twice, else the file is quarantined as unreadable.
+        raise duckdb.InvalidInputException(
+            f"the CSV reader returned {rows_second_pass:,} rows on its second pass "
+            f"and {rows_read + rows_padded:,} on its first"
+        )
     conn.execute(
         "create or replace temp view he_checked as "
         f"{_checked_sql(found.table, found.header, header_lines=0 if padding else 1)}"
@@ -494,7 +508,7 @@ def _insert_json_records(
     )
     conn.execute(
         f"""
-        create or replace temp table he_incoming as
+        create or replace temp table he_json_records as
         select
             {fields},
             he_pages.line_number as he_line,
@@ -514,7 +528,7 @@ def _insert_json_records(
         "create or replace temp view he_checked as "
         "select *, coalesce(he_shape, "
         f"{_reason_sql(found.table, found.header)}) as he_reason "
-        "from he_incoming"
+        "from he_json_records"
     )
     rows_loaded = _insert_checked(conn, found, record)
     file_id = next_file_id(conn)
@@ -550,22 +564,23 @@ def _check_advisories(
             log.warning("%s: %s rows: %s", record.file_path, f"{matching:,}", message)
 
 
-def _read_csv_sql(found: DeliveredFile, *, store_rejects: bool) -> str:
+def _read_csv_sql(found: DeliveredFile, *, first_pass: bool) -> str:
     """DuckDB's reader with nothing left to guess: our column names, all text. Rows
-    that do not fit are skipped, and recorded in temp.he_reject_errors with their
-    line number when `store_rejects`. The second pass over a headerless file pads
-    rows that lack trailing fields with NULL."""
+    that do not fit are skipped and recorded with their line number (the first pass
+    in temp.he_reject_errors). Both passes record them: with `ignore_errors` alone,
+    DuckDB stops reading at some malformed quotes, which would lose the rest of the
+    file. The second pass over a headerless file pads rows that lack trailing fields
+    with NULL."""
     columns = ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in found.header)
+    suffix = "" if first_pass else "_second_pass"
     rejects = (
-        "store_rejects = true, rejects_table = 'he_reject_errors', "
-        "rejects_scan = 'he_reject_scans'"
-        if store_rejects
-        else "ignore_errors = true"
+        f"store_rejects = true, rejects_table = 'he_reject_errors{suffix}', "
+        f"rejects_scan = 'he_reject_scans{suffix}'"
     )
     header = "true" if found.reader == "csv" else "false"
     padding = (
         ", null_padding = true"
-        if found.reader == "csv_no_header" and not store_rejects
+        if found.reader == "csv_no_header" and not first_pass
         else ""
     )
     return (
@@ -681,8 +696,8 @@ def _now() -> datetime:
 
 
 def _log_outcome(outcome: FileOutcome) -> None:
-    if not outcome.new:
-        log.debug("unchanged %s (%s)", outcome.relative_path, outcome.status)
+    if not outcome.new or outcome.quiet:
+        log.debug("%s %s: %s", outcome.status, outcome.relative_path, outcome.reason)
     elif outcome.status == "loaded":
         log.debug(
             "loaded %s: %s rows, %s rejected",

@@ -99,7 +99,13 @@ class FileMatch:
 
 class LayoutProblem(Exception):
     """The file is named like a known report but cannot be read as one (e.g. the
-    schema that names its columns is missing): it is quarantined with this reason."""
+    schema that names its columns is missing): it is quarantined with this reason,
+    or, with status "ignored", recorded as not a report we load (e.g. an export's
+    entity that its own schema does not describe)."""
+
+    def __init__(self, reason: str, status: str = "quarantined") -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,8 @@ class DeliveredFile:
     reader: Reader = "csv"
     columns_from: str = "header row"
     problem: str | None = None
+    problem_status: str = "quarantined"
+    quiet: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,6 +194,9 @@ class Source:
     # Layouts whose table is decided per file (e.g. every roster entity an export
     # holds, named by its schema); tried after the tables' own layouts.
     layouts: tuple[Layout, ...] = ()
+    # Files that describe the data files rather than hold rows (schemas, manifests):
+    # recorded as ignored, without a warning.
+    companions: tuple[re.Pattern[str], ...] = ()
 
     def discover(self, landing_dir: Path) -> Iterator[DeliveredFile | Path]:
         """Every file below <landing>/<source>/, matched to its table, or the bare path
@@ -203,6 +214,17 @@ class Source:
             yield self._match(path, inside, relative) or path
 
     def _match(self, path: Path, inside: str, relative: str) -> DeliveredFile | None:
+        if any(companion.fullmatch(inside) for companion in self.companions):
+            return DeliveredFile(
+                path=path,
+                relative_path=relative,
+                table=RawTable(source="", name="", columns=()),
+                header=(),
+                problem="describes the export's files (schema or manifest); read "
+                "when they load",
+                problem_status="ignored",
+                quiet=True,
+            )
         candidates = [
             (table, layout) for table in self.tables for layout in table.layouts
         ]
@@ -242,6 +264,7 @@ def _delivered(
             metadata=metadata,
             reader=layout.reader,
             problem=str(problem),
+            problem_status=problem.status,
         )
     return DeliveredFile(
         path=match.path,

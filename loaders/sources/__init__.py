@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from loaders.sources import clever
+from loaders.sources import clever, contoso_sis, graph, insights, iready
 from loaders.specs import RawTable, Source
 
-SOURCES: dict[str, Source] = {source.name: source for source in (clever.SOURCE,)}
+SOURCES: dict[str, Source] = {
+    source.name: source
+    for source in (
+        clever.SOURCE,
+        contoso_sis.SOURCE,
+        insights.SOURCE,
+        iready.SOURCE,
+        graph.SOURCE,
+    )
+}
 
 
 def all_tables() -> list[RawTable]:
