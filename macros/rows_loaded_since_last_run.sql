@@ -1,0 +1,57 @@
+{#
+    Purpose: incremental staging of tables whose records have a primary key and come
+    again in later deliveries (SIS batches, roster snapshots, Graph users). Staging
+    keeps, per key, the version loaded last; a model uses three pieces:
+
+      rows_loaded_since_last_run(base)  filter: rows loaded after the newest row the
+                                        model holds (a constant, so DuckDB prunes
+                                        the scan; a quiet day reads nothing)
+      rebuild_if_restated(base)         pre-hook: when a delivered file was restated
+                                        (same path, new content), empty the model;
+                                        the filter then selects every current row
+      restated_since_last_run(base)     whether that happened
+
+    With delete+insert on the key, a run replaces the records its new rows carry.
+    The result equals a full refresh (every current row, the last loaded version of
+    each key): a later batch wins, a restatement can remove records.
+#}
+{% macro rows_loaded_since_last_run(relation) -%}
+    {%- if is_incremental() and execute and not restated_since_last_run(relation) -%}
+        {%- set watermark = run_query(
+            "select cast(max(_loaded_at) as varchar) from " ~ this
+        ).columns[0].values()[0] -%}
+        {%- if watermark is not none %}
+            where _loaded_at > cast('{{ watermark }}' as timestamp)
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro rebuild_if_restated(relation) -%}
+    {%- if is_incremental() and execute and restated_since_last_run(relation) -%}
+        delete from {{ this }}
+    {%- else -%}
+        select 1 as nothing_restated
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro restated_since_last_run(relation) -%}
+    {#- A file version this model holds rows of is no longer the current one. -#}
+    {%- set query -%}
+        with built as (
+            select distinct _source_file, _file_sha256 from {{ this }}
+        ),
+
+        current_versions as (
+            select distinct _source_file, _file_sha256 from {{ relation }}
+        )
+
+        select count(*)
+        from built
+        left join current_versions
+            on
+                built._source_file = current_versions._source_file
+                and built._file_sha256 = current_versions._file_sha256
+        where current_versions._source_file is null
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0] > 0) }}
+{%- endmacro %}

@@ -1,0 +1,2 @@
+{# Raw studentdemographics rows of the current version of each delivered file (restricted). #}
+{{ current_version_rows('contoso_sis', 'studentdemographics') }}

@@ -1,0 +1,2 @@
+{# Raw activity rows of the current version of each delivered file (restricted). #}
+{{ current_version_rows('insights', 'activity') }}

@@ -1,0 +1,2 @@
+{# Raw person rows of the current version of each delivered file (restricted). #}
+{{ current_version_rows('insights', 'person') }}
