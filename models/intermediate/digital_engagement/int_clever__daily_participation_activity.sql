@@ -10,6 +10,7 @@ with participation as (
         sis_id_pseudonym,
         staff_id_pseudonym,
         clever_user_id_pseudonym,
+        school_name,
         is_active,
         num_logins,
         _source_file,
@@ -28,6 +29,8 @@ activity as (
         ]) }} as event_id,
         'daily_participation' as event_type,
         coalesce(sis_id_pseudonym, staff_id_pseudonym) as event_actor,
+        cast(null as {{ dbt.type_string() }}) as actor_key_type,
+        cast(null as {{ dbt.type_string() }}) as actor_key,
         'Clever_Daily_Participation' as event_object,
         cast(participation_date as timestamp) as event_time,
         'Clever' as entity_type,
@@ -39,8 +42,12 @@ activity as (
         cast(extract(year from participation_date) as integer) as year,
         cast(extract(month from participation_date) as integer) as month,
         user_type as actor_role,
+        school_name as source_school_name,
+        cast(null as {{ dbt.type_string() }}) as exclusion_reason,
         _source_file,
         _source_row,
+        1 as _source_record,
+        1 as _record_signal,
         _file_sha256
     from participation
 )

@@ -11,6 +11,7 @@ with resource_usage as (
         sis_id_pseudonym,
         staff_id_pseudonym,
         clever_user_id_pseudonym,
+        school_name,
         resource_type,
         resource_name,
         resource_id,
@@ -32,6 +33,8 @@ activity as (
         ]) }} as event_id,
         resource_type as event_type,
         coalesce(sis_id_pseudonym, staff_id_pseudonym) as event_actor,
+        cast(null as {{ dbt.type_string() }}) as actor_key_type,
+        cast(null as {{ dbt.type_string() }}) as actor_key,
         'Clever_Resource_Usage' as event_object,
         cast(usage_date as timestamp) as event_time,
         resource_name as entity_type,
@@ -43,8 +46,12 @@ activity as (
         cast(extract(year from usage_date) as integer) as year,
         cast(extract(month from usage_date) as integer) as month,
         user_type as actor_role,
+        school_name as source_school_name,
+        cast(null as {{ dbt.type_string() }}) as exclusion_reason,
         _source_file,
         _source_row,
+        1 as _source_record,
+        1 as _record_signal,
         _file_sha256
     from resource_usage
 )
