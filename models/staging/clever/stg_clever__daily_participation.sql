@@ -32,13 +32,27 @@ with participation as (
     {{ new_file_versions_only(ref('base_clever__daily_participation')) }}
 ),
 
+pseudonymized as (
+    select
+        {{ pseudonymized_columns('clever', 'daily_participation', [
+            'date', 'sis_id', 'staff_id', 'clever_user_id', 'clever_school_id',
+            'school_name', 'active', 'num_logins', 'num_resources_accessed',
+        ]) }},
+        _user_type,
+        _source_file,
+        _source_row,
+        _file_sha256,
+        _loaded_at
+    from participation
+),
+
 renamed as (
     select
         {{ parse_date('date', '%Y-%m-%d') }} as participation_date,
         _user_type as user_type,
-        {{ pseudonymize('sis_id') }} as sis_id_pseudonym,
-        {{ pseudonymize('staff_id') }} as staff_id_pseudonym,
-        {{ pseudonymize('clever_user_id') }} as clever_user_id_pseudonym,
+        sis_id_pseudonym,
+        staff_id_pseudonym,
+        clever_user_id_pseudonym,
         clever_school_id,
         school_name,
         cast(active as boolean) as is_active,
@@ -48,7 +62,7 @@ renamed as (
         _source_row,
         _file_sha256,
         _loaded_at
-    from participation
+    from pseudonymized
 )
 
 select * from renamed

@@ -32,13 +32,28 @@ with resource_usage as (
     {{ new_file_versions_only(ref('base_clever__resource_usage')) }}
 ),
 
+pseudonymized as (
+    select
+        {{ pseudonymized_columns('clever', 'resource_usage', [
+            'date', 'sis_id', 'staff_id', 'clever_user_id', 'clever_school_id',
+            'school_name', 'resource_type', 'resource_name', 'resource_id',
+            'num_access',
+        ]) }},
+        _user_type,
+        _source_file,
+        _source_row,
+        _file_sha256,
+        _loaded_at
+    from resource_usage
+),
+
 renamed as (
     select
         {{ parse_date('date', '%Y-%m-%d') }} as usage_date,
         _user_type as user_type,
-        {{ pseudonymize('sis_id') }} as sis_id_pseudonym,
-        {{ pseudonymize('staff_id') }} as staff_id_pseudonym,
-        {{ pseudonymize('clever_user_id') }} as clever_user_id_pseudonym,
+        sis_id_pseudonym,
+        staff_id_pseudonym,
+        clever_user_id_pseudonym,
         clever_school_id,
         school_name,
         resource_type,
@@ -49,7 +64,7 @@ renamed as (
         _source_row,
         _file_sha256,
         _loaded_at
-    from resource_usage
+    from pseudonymized
 )
 
 select * from renamed
