@@ -1,9 +1,10 @@
 {#
     Purpose: reconciliation. The model holds exactly as many rows (optionally those
-    matching `model_filter`) as `compare_model` (optionally filtered). Fails with one
-    row giving both counts.
+    matching `model_filter`) as `compare_model` (optionally filtered); `compare_count`
+    counts something else than rows, e.g. `count(distinct id)` for a model that keeps
+    one row per key of a table with repeats. Fails with one row giving both counts.
 #}
-{% test row_count_matches(model, compare_model, model_filter="1 = 1", compare_filter="1 = 1") %}
+{% test row_count_matches(model, compare_model, model_filter="1 = 1", compare_filter="1 = 1", compare_count="count(*)") %}
 
 with model_rows as (
     select count(*) as row_count
@@ -12,7 +13,7 @@ with model_rows as (
 ),
 
 compare_rows as (
-    select count(*) as row_count
+    select {{ compare_count }} as row_count
     from {{ compare_model }}
     where {{ compare_filter }}
 )
