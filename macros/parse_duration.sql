@@ -17,7 +17,7 @@
 
 {% macro iso8601_duration_seconds(column) -%}
     {%- set parts = [('D', 86400), ('H', 3600), ('M', 60)] -%}
-    cast(round(
+    case when {{ column }} is not null then cast(round(
         {%- for unit, seconds in parts %}
         coalesce(cast(nullif(regexp_extract(
             {{ column }}, '{{ "T.*?" if unit != "D" else "P" }}([0-9]+){{ unit }}', 1
@@ -26,5 +26,5 @@
         coalesce(cast(nullif(regexp_extract(
             {{ column }}, 'T.*?([0-9.]+)S', 1
         ), '') as double), 0)
-    ) as integer)
+    ) as integer) end
 {%- endmacro %}
