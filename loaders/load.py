@@ -235,9 +235,11 @@ def _load_one(
 
     # The same rows already count when the same bytes are the current version of
     # another path. Header-only files (a day nobody of a user type did anything)
-    # are alike on every day but carry no rows, so they are never duplicates.
+    # are alike on every day but carry no rows, so they are never duplicates; nor
+    # is an unchanged entity in a new full snapshot.
     earlier = (
-        has_data_lines(path, header=found.reader == "csv")
+        not found.table.full_snapshots
+        and has_data_lines(path, header=found.reader == "csv")
         and conn.execute(
             """
         select loaded.file_path

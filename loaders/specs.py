@@ -146,6 +146,11 @@ class RawTable:
     # Checks the loader runs on each loaded file: (DuckDB predicate on a row, message).
     # Matching rows still load; the loader logs a warning with their count.
     advisories: tuple[tuple[str, str], ...] = ()
+    # Each delivery is a full snapshot (e.g. an Insights roster export): a file with
+    # the same bytes as an earlier one under another name (an entity unchanged since
+    # the last snapshot) is that snapshot's data and loads, instead of being recorded
+    # as a duplicate. Staging keeps one version per record, so nothing counts twice.
+    full_snapshots: bool = False
 
     @property
     def schema(self) -> str:

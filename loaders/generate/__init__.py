@@ -9,13 +9,19 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.generate import clever, district
+from loaders.generate import clever, contoso_sis, district, graph, insights, iready
 from loaders.generate.district import DistrictSpec
 from loaders.settings import memory_limit
 
 log = logging.getLogger(__name__)
 
-WRITERS = {"clever": clever.write}
+WRITERS = {
+    "clever": clever.write,
+    "contoso_sis": contoso_sis.write,
+    "insights": insights.write,
+    "iready": iready.write,
+    "graph": graph.write,
+}
 
 
 def generate(spec: DistrictSpec, landing_dir: Path) -> dict[str, dict[str, int]]:

@@ -12,6 +12,12 @@ Tables made in the given connection:
               and the propensities that shape their attendance and digital activity
     teachers  one row per teacher, staff one row per staff member
     calendar  one row per calendar day from the first to the last school day
+
+Ids line up across sources as in OEA's test data: the SIS student id (`sis_id`) is
+Clever's sis_id, the SIS student_id, Insights' AadUser.ObjectId and StudentId, Graph's
+users.id and i-Ready's Student ID; Clever's clever_user_id is Insights' Person.Id
+(which Insights activity names as ActorId); `user_principal_name` is the account's
+sign-in name in Insights and Graph.
 """
 
 from __future__ import annotations
@@ -122,13 +128,14 @@ def _people(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
             student_idx,
             hex_id('student', student_idx) as sis_id,
             uuid_id('clever_user', student_idx) as clever_user_id,
-            uuid_id('person', student_idx) as person_id,
             cast(floor(u_school * {spec.schools}) as integer) as school_idx,
             9 + cast(floor(u_grade * 4) as integer) as grade,
             {given}[cast(floor(u_given * {len(GIVEN_NAMES)}) as integer) + 1]
                 as given_name,
             {surnames}[cast(floor(u_surname * {len(SURNAMES)}) as integer) + 1]
                 as surname,
+            chr(65 + cast(floor(uniform(student_idx, 8) * 26) as integer))
+                as middle_initial,
             case
                 when u_archetype < 0.05 then 0.0
                 else 0.25 + 0.7 * sqrt(u_digital)
@@ -141,6 +148,11 @@ def _people(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
             end as p_present
         from drawn
         """
+    )
+    conn.execute(
+        "create or replace temp table students as "
+        "select *, given_name || middle_initial || surname || student_idx "
+        "|| '@contoso.org' as user_principal_name from students"
     )
     for table, kind, id_column, per, minimum in (
         ("teachers", "teacher", "sis_id", 25, spec.schools),
@@ -157,7 +169,8 @@ def _people(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
                 {given}[cast(floor(uniform(idx, 11) * {len(GIVEN_NAMES)}) as integer)
                     + 1] as given_name,
                 {surnames}[cast(floor(uniform(idx, 12) * {len(SURNAMES)}) as integer)
-                    + 1] as surname
+                    + 1] as surname,
+                '{kind}.' || idx || '@contoso.org' as user_principal_name
             from range({max(spec.students // per, minimum)}) as t(idx)
             """
         )

@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -87,6 +87,7 @@ def _declared(name: str, *columns: Column, description: str = "") -> RawTable:
         columns=columns,
         metadata_columns=("_snapshot",),
         description=description,
+        full_snapshots=True,
     )
 
 
@@ -244,13 +245,7 @@ def _shape(
             declared = Column(attribute.name)
         check = declared.check or _TYPE_CHECKS.get(attribute.data_type.lower())
         derived.append(Column(attribute.name, check, declared.required))
-    widened = RawTable(
-        source=table.source,
-        name=table.name,
-        columns=tuple(derived),
-        metadata_columns=table.metadata_columns,
-        description=table.description,
-    ).widened(table.columns)
+    widened = replace(table, columns=tuple(derived)).widened(table.columns)
     return FileShape(
         table=widened,
         columns=tuple(attribute.name for attribute in attributes),

@@ -1,0 +1,522 @@
+"""Microsoft Education Insights exports for the sample district: two roster snapshots
+and one activity file per day, headerless, with the CDM schema files that name
+their columns.
+
+    insights/schema/roster.v0.3.2.cdm.json, activity.v0.1.0.cdm.json
+    insights/roster/<snapshot>/snapshot.roster.manifest.cdm.json
+    insights/roster/<snapshot>/<Entity>/<entity>.csv
+    insights/activity/<YYYY-MM-DD>/ApplicationUsage.csv
+
+As in the real export: student AadUser rows omit the trailing TeacherId field; the
+first snapshot lacks the account-to-person mapping of a few students who were still
+being synced (the second, taken mid-term, has them); a few signals come from guest
+accounts the roster never lists; meeting durations are hh:mm:ss. Ids follow OEA's
+test data: AadUser.ObjectId and StudentId are the SIS id, Person.Id is Clever's user
+id, activity's ActorId is the Person.Id.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from loaders.generate.files import copy_to
+
+ROSTER_SCHEMA = "roster.v0.3.2.cdm.json"
+ACTIVITY_SCHEMA = "activity.v0.1.0.cdm.json"
+
+# The roster entities generated, with their attributes in the order of
+# roster.v0.3.2 (names and data formats as Microsoft publishes them).
+ROSTER_ENTITIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "AadUser": (
+        ("ObjectId", "String"), ("AnchorId", "String"), ("DisplayName", "String"),
+        ("FirstSeenDateTime", "DateTime"), ("GivenName", "String"),
+        ("LastSeenDateTime", "DateTime"), ("Mail", "String"),
+        ("MailNickname", "String"), ("Role", "String"), ("Surname", "String"),
+        ("UserPrincipalName", "String"), ("StudentId", "String"),
+        ("TeacherId", "String"),
+    ),
+    "AadUserPersonMapping": (
+        ("ObjectId", "String"), ("FirstSeenDateTime", "DateTime"),
+        ("LastSeenDateTime", "DateTime"), ("PersonId", "String"),
+    ),
+    "Person": (
+        ("Id", "String"), ("FirstSeenDateTime", "DateTime"),
+        ("LastSeenDateTime", "DateTime"), ("GivenName", "String"),
+        ("MiddleName", "String"), ("PreferredGivenName", "String"),
+        ("PreferredMiddleName", "String"), ("PreferredSurname", "String"),
+        ("Surname", "String"),
+    ),
+    "PersonOrganizationRole": (
+        ("Id", "String"), ("ExternalId", "String"), ("FirstSeenDateTime", "DateTime"),
+        ("IsActiveInSession", "Boolean"), ("LastSeenDateTime", "DateTime"),
+        ("OrganizationId", "String"), ("PersonId", "String"), ("RefRoleId", "String"),
+        ("SessionId", "String"), ("SourceSystemId", "String"),
+        ("IsPrimary", "Boolean"), ("RefGradeLevelId", "String"),
+        ("RoleEndDate", "String"), ("RoleStartDate", "String"),
+    ),
+    "Organization": (
+        ("Id", "String"), ("ExternalId", "String"), ("FirstSeenDateTime", "DateTime"),
+        ("LastSeenDateTime", "DateTime"), ("Name", "String"),
+        ("RefOrganizationTypeId", "String"), ("SourceSystemId", "String"),
+        ("Identifier", "String"), ("ParentOrganizationId", "String"),
+    ),
+    "RefDefinition": (
+        ("Id", "String"), ("Code", "String"), ("FirstSeenDateTime", "DateTime"),
+        ("LastSeenDateTime", "DateTime"), ("Namespace", "String"),
+        ("RefType", "String"), ("SortOrder", "Int32"),
+    ),
+}  # fmt: skip
+
+ACTIVITY_ATTRIBUTES = (
+    ("SignalType", "string"), ("StartTime", "dateTime"), ("UserAgent", "string"),
+    ("SignalId", "string"), ("SisClassId", "string"), ("ClassId", "guid"),
+    ("ChannelId", "string"), ("AppName", "string"), ("ActorId", "guid"),
+    ("ActorRole", "string"), ("SchemaVersion", "string"), ("AssignmentId", "guid"),
+    ("SubmissionId", "guid"), ("Action", "string"), ("DueDate", "dateTime"),
+    ("ClassCreationDate", "dateTime"), ("Grade", "string"),
+    ("SourceFileExtension", "string"), ("Meeting Duration", "Integer"),
+)  # fmt: skip
+
+# (SignalType, AppName, SourceFileExtension); meetings carry a duration.
+SIGNALS = (
+    ("FileAccessed", "Word", "docx"), ("FileModified", "Word", "docx"),
+    ("FileAccessed", "PowerPoint", "pptx"), ("FileUploaded", "OneDrive", "pdf"),
+    ("VisitTeamChannel", "Teams", None), ("PostChannelMessage", "Teams", None),
+    ("ReplyChannelMessage", "Teams", None), ("CallRecordSummarized", "Teams", None),
+    ("FileAccessed", "Excel", "xlsx"), ("CommentCreated", "Word", None),
+)  # fmt: skip
+
+USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+)
+
+
+def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
+    """Write the schema files, two roster snapshots and the daily activity below
+    <landing>/insights/; return row counts per entity."""
+    root = landing_dir / "insights"
+    _write_schemas(root / "schema")
+    _roster(conn)
+    counts: dict[str, int] = {}
+    days = [
+        day
+        for (day,) in conn.execute("select day from calendar order by day").fetchall()
+    ]
+    snapshots = [(days[0], False), (days[len(days) // 2], True)]
+    if days[len(days) // 2] == days[0]:
+        snapshots = [(days[0], True)]
+    for day, complete in snapshots:
+        folder = root / "roster" / f"{day:%Y-%m-%d}T06-16-22"
+        _write_manifest(folder)
+        for entity, attributes in ROSTER_ENTITIES.items():
+            where = "" if complete else "where not is_synced_late"
+            for part, (names, part_filter) in enumerate(_parts(entity, attributes)):
+                columns = ", ".join(f'"{name}"' for name in names)
+                copy_to(
+                    conn,
+                    f"select {columns} from insights_{entity} {where} "
+                    f"{'and' if where else 'where'} {part_filter} order by sort_key",
+                    folder
+                    / entity
+                    / f"{entity.lower()}{f'-{part}' if part else ''}.csv",
+                    "csv_no_header",
+                )
+            counts[entity] = (
+                counts.get(entity, 0)
+                + conn.execute(
+                    f"select count(*) from insights_{entity} {where}"
+                ).fetchone()[0]
+            )
+    _activity(conn)
+    columns = ", ".join(f'"{name}"' for name, _ in ACTIVITY_ATTRIBUTES)
+    for day in days:
+        copy_to(
+            conn,
+            f"select {columns} from insights_activity where day = '{day}' "
+            "order by start_time, actor_order, signal_order",
+            root / "activity" / f"{day:%Y-%m-%d}" / "ApplicationUsage.csv",
+            "csv_no_header",
+        )
+    counts["activity"] = conn.execute(
+        "select count(*) from insights_activity"
+    ).fetchone()[0]
+    return counts
+
+
+def _suffix(part: int) -> str:
+    return f"-{part}" if part else ""
+
+
+def _parts(
+    entity: str, attributes: tuple[tuple[str, str], ...]
+) -> list[tuple[list[str], str]]:
+    """The part files of an entity: (columns, row filter). Student AadUser rows end
+    at StudentId: the export leaves out the empty trailing TeacherId field, as OEA's
+    published sample shows; teachers' rows, in their own part file, have it."""
+    names = [name for name, _ in attributes]
+    if entity != "AadUser":
+        return [(names, "true")]
+    return [(names[:-1], "\"Role\" = 'student'"), (names, "\"Role\" <> 'student'")]
+
+
+def _write_schemas(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    roster = {
+        "jsonSchemaSemanticVersion": "1.2.0",
+        "imports": [{"corpusPath": "cdm:/foundations.cdm.json"}],
+        "definitions": [
+            {
+                "entityName": entity,
+                "hasAttributes": [
+                    {"name": name, "dataFormat": data_format}
+                    for name, data_format in attributes
+                ],
+            }
+            for entity, attributes in ROSTER_ENTITIES.items()
+        ],
+    }
+    activity = {
+        "jsonSchemaSemanticVersion": "1.1.0",
+        "imports": [{"corpusPath": "cdm:/foundations.cdm.json"}],
+        "definitions": [
+            {
+                "entityName": "TechActivity",
+                "hasAttributes": [
+                    {"name": name, "dataType": {"dataTypeReference": data_type}}
+                    for name, data_type in ACTIVITY_ATTRIBUTES
+                ],
+            }
+        ],
+    }
+    (folder / ROSTER_SCHEMA).write_text(json.dumps(roster, indent=1) + "\n")
+    (folder / ACTIVITY_SCHEMA).write_text(json.dumps(activity, indent=1) + "\n")
+
+
+def _write_manifest(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "manifestName": "snapshot.roster",
+        "entities": [
+            {
+                "type": "LocalEntity",
+                "entityName": entity,
+                "entityPath": f"local:/schema/{ROSTER_SCHEMA}/{entity}",
+                "dataPartitionPatterns": [
+                    {
+                        "name": f"{entity}-partitionPattern",
+                        "rootLocation": f"local:/roster/{folder.name}/{entity}",
+                        "regularExpression": "/.+\\.csv$",
+                    }
+                ],
+            }
+            for entity in ROSTER_ENTITIES
+        ],
+        "jsonSchemaSemanticVersion": "1.2.0",
+    }
+    (folder / "snapshot.roster.manifest.cdm.json").write_text(
+        json.dumps(manifest, indent=1) + "\n"
+    )
+
+
+def _roster(conn: duckdb.DuckDBPyConnection) -> None:
+    """One table per entity, its columns named and ordered as the schema has them,
+    `sort_key` fixing the row order, `is_synced_late` marking rows the first
+    snapshot lacks."""
+    conn.execute(
+        """
+        create or replace temp table insights_refs as
+        select
+            uuid_id('ref', ref_type || ':' || code) as id,
+            code,
+            namespace,
+            ref_type,
+            sort_order
+        from (
+            values
+                ('Student', 'imsglobal.org', 'RefRole', 10),
+                ('Teacher', 'imsglobal.org', 'RefRole', 40),
+                ('School', 'ceds.ed.gov', 'RefOrganizationType', 20),
+                ('District', 'ceds.ed.gov', 'RefOrganizationType', 10),
+                ('9', 'ceds.ed.gov', 'RefGradeLevel', 140),
+                ('10', 'ceds.ed.gov', 'RefGradeLevel', 150),
+                ('11', 'ceds.ed.gov', 'RefGradeLevel', 160),
+                ('12', 'ceds.ed.gov', 'RefGradeLevel', 170)
+        ) as refs(code, namespace, ref_type, sort_order)
+        """
+    )
+    conn.execute(
+        """
+        create or replace temp table insights_people as
+        select
+            0 as kind,
+            student_idx as idx,
+            sis_id,
+            clever_user_id as person_id,
+            school_idx,
+            grade,
+            given_name,
+            middle_initial,
+            surname,
+            user_principal_name,
+            'student' as role,
+            uniform(student_idx, 81) < 0.03 as is_synced_late
+        from students
+        union all
+        select
+            1,
+            teacher_idx,
+            sis_id,
+            clever_user_id,
+            school_idx,
+            null,
+            given_name,
+            'T',
+            surname,
+            user_principal_name,
+            'teacher',
+            false
+        from teachers
+        """
+    )
+    first = "(select strftime(min(day), '%Y-%m-%d') from calendar)"
+    conn.execute(
+        f"""
+        create or replace temp table insights_AadUser as
+        select
+            kind * 10000000 + idx as sort_key,
+            false as is_synced_late,
+            sis_id as "ObjectId",
+            case when kind = 0 then 'S' else 'T' end || (20000 + idx) as "AnchorId",
+            given_name || ' ' || surname as "DisplayName",
+            {first} as "FirstSeenDateTime",
+            given_name as "GivenName",
+            cast(null as varchar) as "LastSeenDateTime",
+            user_principal_name as "Mail",
+            split_part(user_principal_name, '@', 1) as "MailNickname",
+            role as "Role",
+            surname as "Surname",
+            user_principal_name as "UserPrincipalName",
+            case when kind = 0 then sis_id end as "StudentId",
+            case when kind = 1 then sis_id end as "TeacherId"
+        from insights_people
+        """
+    )
+    conn.execute(
+        f"""
+        create or replace temp table insights_AadUserPersonMapping as
+        select
+            kind * 10000000 + idx as sort_key,
+            is_synced_late,
+            sis_id as "ObjectId",
+            {first} as "FirstSeenDateTime",
+            cast(null as varchar) as "LastSeenDateTime",
+            person_id as "PersonId"
+        from insights_people
+        """
+    )
+    conn.execute(
+        f"""
+        create or replace temp table insights_Person as
+        select
+            kind * 10000000 + idx as sort_key,
+            false as is_synced_late,
+            person_id as "Id",
+            {first} as "FirstSeenDateTime",
+            cast(null as varchar) as "LastSeenDateTime",
+            given_name as "GivenName",
+            middle_initial as "MiddleName",
+            given_name as "PreferredGivenName",
+            middle_initial as "PreferredMiddleName",
+            surname as "PreferredSurname",
+            surname as "Surname"
+        from insights_people
+        """
+    )
+    conn.execute(
+        f"""
+        create or replace temp table insights_PersonOrganizationRole as
+        select
+            insights_people.kind * 10000000 + insights_people.idx as sort_key,
+            false as is_synced_late,
+            uuid_id('role', insights_people.kind * 10000000 + insights_people.idx)
+                as "Id",
+            insights_people.sis_id as "ExternalId",
+            {first} as "FirstSeenDateTime",
+            'TRUE' as "IsActiveInSession",
+            cast(null as varchar) as "LastSeenDateTime",
+            schools.school_id as "OrganizationId",
+            insights_people.person_id as "PersonId",
+            role_refs.id as "RefRoleId",
+            uuid_id('session', 1) as "SessionId",
+            uuid_id('source_system', 1) as "SourceSystemId",
+            'TRUE' as "IsPrimary",
+            grade_refs.id as "RefGradeLevelId",
+            (select strftime(max(day), '%Y-%m-%d') from calendar) as "RoleEndDate",
+            {first} as "RoleStartDate"
+        from insights_people
+        inner join schools on insights_people.school_idx = schools.school_idx
+        inner join insights_refs as role_refs
+            on
+                role_refs.ref_type = 'RefRole'
+                and lower(role_refs.code) = insights_people.role
+        left join insights_refs as grade_refs
+            on
+                grade_refs.ref_type = 'RefGradeLevel'
+                and grade_refs.code = cast(insights_people.grade as varchar)
+        """
+    )
+    conn.execute(
+        f"""
+        create or replace temp table insights_Organization as
+        select
+            school_idx + 1 as sort_key,
+            false as is_synced_late,
+            school_id as "Id",
+            cast(school_number as varchar) as "ExternalId",
+            {first} as "FirstSeenDateTime",
+            cast(null as varchar) as "LastSeenDateTime",
+            school_name as "Name",
+            (select id from insights_refs where code = 'School') as
+                "RefOrganizationTypeId",
+            uuid_id('source_system', 1) as "SourceSystemId",
+            cast(school_number as varchar) as "Identifier",
+            uuid_id('district', 1) as "ParentOrganizationId"
+        from schools
+        union all
+        select
+            0,
+            false,
+            uuid_id('district', 1),
+            'district',
+            {first},
+            null,
+            'Contoso School District',
+            (select id from insights_refs where code = 'District'),
+            uuid_id('source_system', 1),
+            '55500',
+            null
+        """
+    )
+    conn.execute(
+        """
+        create or replace temp table insights_RefDefinition as
+        select
+            row_number() over (order by ref_type, sort_order) as sort_key,
+            false as is_synced_late,
+            id as "Id",
+            code as "Code",
+            cast(null as varchar) as "FirstSeenDateTime",
+            cast(null as varchar) as "LastSeenDateTime",
+            namespace as "Namespace",
+            ref_type as "RefType",
+            cast(sort_order as varchar) as "SortOrder"
+        from insights_refs
+        """
+    )
+
+
+def _activity(conn: duckdb.DuckDBPyConnection) -> None:
+    """Signals on the days a student or teacher was active online (fewer on weekends
+    and holidays); a few from guest accounts the roster does not know."""
+    signals = ", ".join(
+        "("
+        + ", ".join(
+            "null" if value is None else "'" + value + "'"
+            for value in (signal_type, app, extension)
+        )
+        + ")"
+        for signal_type, app, extension in SIGNALS
+    )
+    conn.execute(
+        f"""
+        create or replace temp table insights_activity as
+        with actors as (
+            select 0 as kind, student_idx as idx, clever_user_id as actor_id,
+                'Student' as actor_role, school_idx, p_digital
+            from students
+            union all
+            select 1, teacher_idx, clever_user_id, 'Teacher', school_idx, 0.9
+            from teachers
+            union all
+            select 2, idx, uuid_id('guest', idx), 'Student', 0, 0.5
+            from range(greatest((select count(*) from students) // 200, 1))
+                as guests(idx)
+        ),
+
+        active_days as (
+            select
+                actors.*,
+                calendar.day,
+                calendar.day_idx,
+                1 + cast(floor(uniform(actors.idx, calendar.day_idx, 91, actors.kind)
+                    * 4) as integer) as signal_count
+            from actors
+            cross join calendar
+            where
+                uniform(actors.idx, calendar.day_idx, 92, actors.kind)
+                < actors.p_digital
+                * case when calendar.is_school_day then 0.7 else 0.1 end
+        ),
+
+        signal_kinds as (
+            select
+                row_number() over () - 1 as signal_kind,
+                kinds.*
+            from (values {signals}) as kinds(signal_type, app_name, extension)
+        ),
+
+        drawn as (
+            select
+                days.*,
+                slots.slot as signal_order,
+                cast(floor(uniform(days.idx, days.day_idx, 93 + slots.slot, days.kind)
+                    * {len(SIGNALS)}) as integer) as signal_kind,
+                cast(floor(uniform(days.idx, days.day_idx, 97 + slots.slot, days.kind)
+                    * 28800) as integer) as second_of_day,
+                cast(floor(uniform(days.idx, days.day_idx, 101 + slots.slot, days.kind)
+                    * 3600) as integer) as meeting_seconds
+            from active_days as days
+            cross join range(4) as slots(slot)
+            where slots.slot < days.signal_count
+        )
+
+        select
+            drawn.day,
+            drawn.kind * 10000000 + drawn.idx as actor_order,
+            drawn.signal_order,
+            drawn.day + to_seconds(7 * 3600 + drawn.second_of_day) as start_time,
+            signal_kinds.signal_type as "SignalType",
+            strftime(drawn.day + to_seconds(7 * 3600 + drawn.second_of_day),
+                '%Y-%m-%d %H:%M:%S') || '.0000000' as "StartTime",
+            '{USER_AGENT}' as "UserAgent",
+            uuid_id('signal', drawn.kind || ':' || drawn.idx || ':' || drawn.day_idx
+                || ':' || drawn.signal_order) as "SignalId",
+            'sec-' || drawn.school_idx || '-1' as "SisClassId",
+            uuid_id('class', drawn.school_idx) as "ClassId",
+            case when signal_kinds.app_name = 'Teams'
+                then 'channel-' || drawn.school_idx end as "ChannelId",
+            signal_kinds.app_name as "AppName",
+            drawn.actor_id as "ActorId",
+            drawn.actor_role as "ActorRole",
+            '1.06' as "SchemaVersion",
+            cast(null as varchar) as "AssignmentId",
+            cast(null as varchar) as "SubmissionId",
+            cast(null as varchar) as "Action",
+            cast(null as varchar) as "DueDate",
+            cast(null as varchar) as "ClassCreationDate",
+            cast(null as varchar) as "Grade",
+            signal_kinds.extension as "SourceFileExtension",
+            case when signal_kinds.signal_type = 'CallRecordSummarized'
+                then printf(
+                    '%02d:%02d:%02d', drawn.meeting_seconds // 3600,
+                    drawn.meeting_seconds // 60 % 60, drawn.meeting_seconds % 60
+                )
+            end as "Meeting Duration"
+        from drawn
+        inner join signal_kinds on drawn.signal_kind = signal_kinds.signal_kind
+        """
+    )
