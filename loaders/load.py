@@ -38,7 +38,7 @@ import duckdb
 
 from loaders import restricted
 from loaders.progress import Progress
-from loaders.restricted import quote_ident
+from loaders.restricted import RECORD_COLUMN, quote_ident
 from loaders.sources import all_tables
 from loaders.specs import DeliveredFile, RawTable, Source
 
@@ -462,10 +462,6 @@ def _loaded_with_rejects(
         rows_padded=rows_padded,
         columns_from=found.columns_from,
     )
-
-
-# JSON pages: the position (from 1) of a record in its page's "value" array.
-RECORD_COLUMN = "_source_record"
 
 
 def _insert_json_records(

@@ -49,6 +49,10 @@ create table if not exists loader.rejects (
 );
 """
 
+# JSON pages: the position (from 1) of a record in its page's "value" array, a
+# metadata column of the tables loaded from pages.
+RECORD_COLUMN = "_source_record"
+
 LINEAGE_COLUMNS = (
     ("_source_file", "varchar"),
     ("_source_row", "bigint"),
@@ -93,7 +97,10 @@ def ensure_raw_table(conn: duckdb.DuckDBPyConnection, table: RawTable) -> None:
     column is text."""
     conn.execute(f"create schema if not exists {table.schema}")
     wanted = [(column.name, "varchar") for column in table.columns]
-    wanted += [(name, "varchar") for name in table.metadata_columns]
+    wanted += [
+        (name, "bigint" if name == RECORD_COLUMN else "varchar")
+        for name in table.metadata_columns
+    ]
     wanted += list(LINEAGE_COLUMNS)
     existing = {
         row[0]
