@@ -2,21 +2,15 @@
     Microsoft conceals user names in its usage reports by default: userPrincipalName
     then holds a hash that matches no user, so no Graph activity could reach a
     student and digital rates would silently miss it. Fails the build, naming the
-    setting to change, when any delivered Graph report row is concealed.
+    setting to change, when any delivered Graph report row is concealed. (Reads only
+    int_graph__concealed_user_names, so everything else still builds.)
 #}
 
 with concealed as (
     select
-        'M365_App_User_Detail' as report,
-        count(*) as concealed_rows
-    from {{ ref('stg_graph__m365_app_user_detail') }}
-    where is_user_name_concealed
-    union all
-    select
-        'Teams_Activity_User_Detail' as report,
-        count(*) as concealed_rows
-    from {{ ref('stg_graph__teams_activity_user_detail') }}
-    where is_user_name_concealed
+        report,
+        concealed_rows
+    from {{ ref('int_graph__concealed_user_names') }}
 ),
 
 failures as (

@@ -9,13 +9,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import delivered
 import duckdb
 import pytest
 from conftest import PROJECT_DIR, District, generate, ok, run_cli
 
 pytestmark = pytest.mark.slow
 
-EVENT_OBJECTS = {
+CLEVER_REPORTS = {
     "daily-participation": "Clever_Daily_Participation",
     "resource-usage": "Clever_Resource_Usage",
 }
@@ -25,22 +26,49 @@ def _pseudonym(value: str, salt: str) -> str:
     return hashlib.sha256((value + salt).encode()).hexdigest()
 
 
-def test_digital_activity_holds_every_generated_clever_row(
+def test_digital_activity_holds_every_generated_row_of_every_source(
     built_district: District,
 ) -> None:
-    # GIVEN the generated files, counted with Python's csv module
-    for report, event_object in EVENT_OBJECTS.items():
-        delivered = len(built_district.rows(f"clever/{report}/*.csv"))
-        # THEN the serving view holds exactly that many rows of the report
-        served = built_district.scalar(
-            "select count(*) from sqls2_digital_activity.digital_activity "
-            f"where event_object = '{event_object}'"
+    # GIVEN the generated files, read with Python and mapped by the rules (Graph
+    # unpivoted: 6 apps per M365 report period, 6 counters and video per Teams
+    # record; i-Ready lessons without a completion date excluded)
+    expected = delivered.expected_activity_rows(built_district)
+    # WHEN the serving view is counted per source report
+    served = dict(
+        built_district.query(
+            "select event_object, count(*) "
+            "from sqls2_digital_activity.digital_activity group by 1"
         )
-        assert served == delivered > 0, report
-    total = built_district.scalar(
-        "select count(*) from sqls2_digital_activity.digital_activity"
     )
-    assert total == len(built_district.rows("clever/*/*.csv"))
+    # THEN it holds exactly the expected rows, for all seven event_objects
+    assert served == expected
+    assert set(served) == set(delivered.EVENT_OBJECTS)
+    assert all(rows > 0 for rows in served.values())
+
+
+def test_reconciliation_accounts_for_every_raw_record(
+    built_district: District,
+) -> None:
+    # GIVEN the generated i-Ready lessons, some still in progress (no completion date)
+    in_progress = sum(
+        1
+        for subject in ("ela", "math")
+        for row in delivered.iready_lessons(built_district, subject)
+        if not row["Completion Date"]
+    )
+    # THEN the reconciliation shows raw = activity + excluded for every report, and
+    # the excluded records are exactly those lessons, with their reason
+    rows = built_district.query(
+        "select event_object, raw_records, activity_records, excluded_records "
+        "from digital_engagement.digital_activity_reconciliation"
+    )
+    assert len(rows) == 7
+    assert all(raw == kept + excluded for _, raw, kept, excluded in rows)
+    assert sum(excluded for *_, excluded in rows) == in_progress
+    assert built_district.query(
+        "select distinct exclusion_reason "
+        "from digital_engagement.digital_activity_exclusions"
+    ) == ([("lesson not completed (no Completion Date)",)] if in_progress else [])
 
 
 def test_activity_values_come_from_the_files(
@@ -65,6 +93,102 @@ def test_activity_values_come_from_the_files(
     actual = {(actor, day): (used, logins) for actor, day, used, logins in served}
     # THEN each student-day carries the file's active flag and login count
     assert {key: actual[key] for key in expected} == expected
+
+
+def test_insights_signals_carry_their_student_and_meeting_seconds(
+    built_district: District, salt: str
+) -> None:
+    # GIVEN each generated signal, its actor resolved by hand through the roster
+    # files (Person id -> account -> SIS id) and its hh:mm:ss duration in seconds
+    persons = delivered.insights_actor_sis_ids(built_district)
+    expected = {}
+    for row in delivered.insights_rows(built_district, "activity"):
+        sis_id = persons.get(row["ActorId"])
+        duration = row["Meeting Duration"]
+        seconds = None
+        if duration:
+            hours, minutes, secs = (int(part) for part in duration.split(":"))
+            seconds = hours * 3600 + minutes * 60 + secs
+        expected[row["SignalId"]] = (
+            _pseudonym(sis_id, salt) if sis_id else None,
+            seconds,
+        )
+    # WHEN digital_activity is read back
+    served = built_district.query(
+        "select event_id, event_actor, "
+        "generated_aggregateMeasure_metric_timeOnTaskSec "
+        "from sqls2_digital_activity.digital_activity "
+        "where event_object = 'MS_Insights'"
+    )
+    # THEN every signal has the SIS id's pseudonym (guests none) and the seconds
+    assert {event: (actor, sec) for event, actor, sec in served} == expected
+    assert any(actor is None for actor, _ in expected.values())
+
+
+def test_graph_and_iready_rows_carry_their_student_and_measures(
+    built_district: District, salt: str
+) -> None:
+    # GIVEN Teams records (counters, video time) and i-Ready lessons (minutes)
+    users = delivered.graph_user_sis_ids(built_district)
+    teams = {}
+    for record in delivered.graph_records(built_district, "Teams_Activity_User_Detail"):
+        sis_id = users.get(str(record["userPrincipalName"]))
+        actor = _pseudonym(sis_id, salt) if sis_id else None
+        day = str(record["reportRefreshDate"])
+        for counter in delivered.TEAMS_COUNTERS:
+            teams[(actor, day, counter)] = int(str(record[counter]))
+    served = built_district.query(
+        "select event_actor, strftime(event_eventTime, '%Y-%m-%d'), event_type, "
+        "generated_aggregateMeasure_metric_numAccess "
+        "from sqls2_digital_activity.digital_activity "
+        "where event_object = 'MS_GraphAPI_Teams' and event_type <> 'videoDuration' "
+        "and event_actor is not null"
+    )
+    # THEN every mapped Teams counter row carries the file's count
+    assert {(a, d, t): n for a, d, t, n in served} == {
+        key: value for key, value in teams.items() if key[0] is not None
+    }
+    # AND i-Ready's time on task is the lesson's minutes times 60, per student
+    minutes: dict[str, int] = {}
+    for subject in ("ela", "math"):
+        for row in delivered.iready_lessons(built_district, subject):
+            if row["Completion Date"]:
+                actor = _pseudonym(row["Student ID"], salt)
+                minutes[actor] = minutes.get(actor, 0) + int(
+                    row["Total Time on Lesson (min)"]
+                )
+    seconds = dict(
+        built_district.query(
+            "select event_actor, sum(generated_aggregateMeasure_metric_timeOnTaskSec) "
+            "from sqls2_digital_activity.digital_activity "
+            "where event_object like 'iReady%' group by 1"
+        )
+    )
+    assert seconds == {actor: total * 60 for actor, total in minutes.items()}
+
+
+def test_identity_match_rates_equal_an_independent_count(
+    built_district: District,
+) -> None:
+    # GIVEN, per source, the activity rows whose actor is a student on the SIS
+    # roster, worked out from the files
+    expected = delivered.matched_rows(built_district)
+    # WHEN the match-rate model is summed over roles and schools
+    rates = built_district.query(
+        "select event_object, sum(activity_rows), sum(matched_rows) "
+        "from digital_engagement.digital_activity_identity_match_rates group by 1"
+    )
+    # THEN rows and matched rows agree for every source
+    assert {
+        event_object: (int(rows), int(matched)) for event_object, rows, matched in rates
+    } == {
+        event_object: (sum(counter.values()), counter[True])
+        for event_object, counter in expected.items()
+    }
+    # AND guests and teachers make some sources fall short of 100%, never above
+    assert all(
+        0 < counter[True] <= sum(counter.values()) for counter in expected.values()
+    )
 
 
 def test_warehouse_answers_every_query_on_its_own(built_district: District) -> None:
@@ -237,64 +361,213 @@ def _counts(district: District) -> dict[str, int]:
     )
 
 
+ACTIVITY_COLUMNS = (
+    'event_id, event_actor, event_object, "event_eventTime", event_type, '
+    '"generated_aggregateMeasure_metric_numAccess", '
+    '"generated_aggregateMeasure_metric_timeOnTaskSec", '
+    '"generated_aggregateMeasure_metric_used", _source_file, _source_row, '
+    "_source_record, _file_sha256"
+)
+
+
+def _activity_rows(district: District) -> list[tuple]:
+    return district.query(
+        f"select {ACTIVITY_COLUMNS} from digital_engagement.digital_activity"
+    )
+
+
+def _delivery_halves(generated: District) -> tuple[list[Path], list[Path]]:
+    """Every delivered file, split into what arrives first and what arrives later:
+    by the date (or batch, snapshot, week) in its path."""
+    first, later = [], []
+    dates = sorted(
+        {
+            part[:10]
+            for path in generated.files("**/*")
+            for part in path.relative_to(generated.landing).parts
+            if part[:4].isdigit() and part[4:5] == "-"
+        }
+    )
+    middle = dates[len(dates) // 2]
+    for path in generated.files("**/*"):
+        if not path.is_file():
+            continue
+        stamps = [
+            part[:10]
+            for part in path.relative_to(generated.landing).parts
+            if part[:4].isdigit() and part[4:5] == "-"
+        ]
+        (later if stamps and stamps[0] >= middle else first).append(path)
+    return first, later
+
+
+def _copy(paths: list[Path], generated: District, district: District) -> None:
+    for path in paths:
+        target = district.landing / path.relative_to(generated.landing)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+
+
 def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
-    # GIVEN a district whose deliveries arrive in two halves, built after each
+    # GIVEN a district whose deliveries of every source arrive in two halves (the
+    # second roster snapshot, later SIS batches, later activity), built after each
     generated = generate(tmp_path / "all")
     district = District(tmp_path / "district")
-    files = sorted(generated.files("clever/*/*.csv"), key=lambda p: p.name)
-    half = len(files) // 2
-    for batch in (files[:half], files[half:]):
-        for path in batch:
-            target = district.landing / path.relative_to(generated.landing)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, target)
+    first, later = _delivery_halves(generated)
+    assert first and later
+    for batch in (first, later):
+        _copy(batch, generated, district)
         ok(run_cli("load", data_dir=district.data_dir))
         ok(run_cli("build", data_dir=district.data_dir))
-    assert _counts(district) == {
-        EVENT_OBJECTS[r]: len(generated.rows(f"clever/{r}/*.csv"))
-        for r in EVENT_OBJECTS
-    }
+    assert _counts(district) == delivered.expected_activity_rows(generated)
     # WHEN Clever restates one day's students file (one row's login count changes)
+    # and an Insights activity file is restated without its first signal
     restated = sorted(district.files("clever/daily-participation/*-students.csv"))[1]
     lines = restated.read_text().splitlines()
     fields = lines[1].split(",")
     fields[5], fields[6], fields[7] = "True", "42", "1"
     lines[1] = ",".join(fields)
     restated.write_text("\n".join(lines) + "\n")
+    activity = sorted(district.files("insights/activity/*/*.csv"))[-1]
+    signals = activity.read_text().splitlines()
+    activity.write_text("\n".join(signals[1:]) + "\n")
     ok(run_cli("load", data_dir=district.data_dir))
     ok(run_cli("build", data_dir=district.data_dir))
-    # THEN the restatement replaces the earlier version: counts do not double
+    # THEN each restatement replaces its earlier version: counts do not double
     counts = _counts(district)
-    assert counts["Clever_Daily_Participation"] == len(
-        generated.rows("clever/daily-participation/*.csv")
-    )
+    expected = delivered.expected_activity_rows(generated)
+    assert counts == {**expected, "MS_Insights": expected["MS_Insights"] - 1}
     name = restated.relative_to(district.landing).as_posix()
     assert district.query(
         "select generated_aggregateMeasure_metric_numAccess "
         "from digital_engagement.digital_activity "
         f"where _source_file = '{name}' and _source_row = 2"
     ) == [(42,)]
-    # AND a full refresh gives exactly the same table
-    columns = (
-        'event_id, event_actor, event_object, "event_eventTime", '
-        '"generated_aggregateMeasure_metric_numAccess", _source_file, _source_row, '
-        "_file_sha256"
-    )
+    # AND a full refresh gives exactly the same tables
     incremental = set(
-        district.query(f"select {columns} from digital_engagement.digital_activity")
+        district.query(
+            f"select {ACTIVITY_COLUMNS} from digital_engagement.digital_activity"
+        )
     )
+    staged = {
+        table: set(district.query(f"select * from staging.{table}"))
+        for table in (
+            "stg_contoso_sis__studentattendance",
+            "stg_contoso_sis__studentdemographics",
+            "stg_insights__aad_user_person_mapping",
+            "stg_graph__users",
+        )
+    }
     ok(run_cli("build", "--full-refresh", data_dir=district.data_dir))
     refreshed = set(
-        district.query(f"select {columns} from digital_engagement.digital_activity")
+        district.query(
+            f"select {ACTIVITY_COLUMNS} from digital_engagement.digital_activity"
+        )
     )
     assert refreshed == incremental
     assert len(refreshed) == sum(counts.values())
+    for table, rows in staged.items():
+        assert set(district.query(f"select * from staging.{table}")) == rows, table
     # AND the append-only lookup learned every user of both halves
     users = {r["clever_user_id"] for r in generated.rows("clever/*/*.csv")}
     looked_up = district.query(
         "select distinct clever_user_id from pii.clever_user_lookup", "restricted"
     )
     assert {u for (u,) in looked_up} == users
+
+
+def test_a_later_roster_maps_activity_loaded_before_it(
+    tmp_path: Path, salt: str
+) -> None:
+    # GIVEN all deliveries but the second roster snapshot: the first lacks the
+    # account mapping of a few students still being synced
+    generated = generate(tmp_path / "all")
+    district = District(tmp_path / "district")
+    snapshots = sorted(
+        p.name for p in (generated.landing / "insights/roster").iterdir()
+    )
+    assert len(snapshots) == 2
+    second = f"insights/roster/{snapshots[1]}/"
+    everything = [p for p in generated.files("**/*") if p.is_file()]
+    early = [
+        p
+        for p in everything
+        if not p.relative_to(generated.landing).as_posix().startswith(second)
+    ]
+    _copy(early, generated, district)
+    ok(run_cli("load", data_dir=district.data_dir))
+    ok(run_cli("build", data_dir=district.data_dir))
+    unmapped_before = district.scalar(
+        "select count(*) from digital_engagement.digital_activity "
+        "where event_object = 'MS_Insights' and event_actor is null"
+    )
+    # WHEN the second snapshot arrives, with those students' mappings
+    _copy([p for p in everything if p not in early], generated, district)
+    ok(run_cli("load", data_dir=district.data_dir))
+    ok(run_cli("build", data_dir=district.data_dir))
+    # THEN their earlier activity now carries their SIS id, only guests stay unmapped
+    persons = delivered.insights_actor_sis_ids(generated)
+    guests = sum(
+        1
+        for row in delivered.insights_rows(generated, "activity")
+        if row["ActorId"] not in persons
+    )
+    unmapped_after = district.scalar(
+        "select count(*) from digital_engagement.digital_activity "
+        "where event_object = 'MS_Insights' and event_actor is null"
+    )
+    assert unmapped_after == guests < unmapped_before
+    actors = dict(
+        district.query(
+            "select event_id, event_actor from digital_engagement.digital_activity "
+            "where event_object = 'MS_Insights'"
+        )
+    )
+    for row in delivered.insights_rows(generated, "activity"):
+        sis_id = persons.get(row["ActorId"])
+        assert actors[row["SignalId"]] == (_pseudonym(sis_id, salt) if sis_id else None)
+    # AND a full refresh gives the same rows
+    before = set(
+        district.query(
+            f"select {ACTIVITY_COLUMNS} from digital_engagement.digital_activity"
+        )
+    )
+    ok(run_cli("build", "--full-refresh", data_dir=district.data_dir))
+    assert (
+        set(
+            district.query(
+                f"select {ACTIVITY_COLUMNS} from digital_engagement.digital_activity"
+            )
+        )
+        == before
+    )
+
+
+def test_concealed_graph_user_names_fail_the_build_loudly(tmp_path: Path) -> None:
+    # GIVEN a district whose Graph reports conceal user names (Microsoft's default):
+    # every userPrincipalName replaced by a hash
+    district = generate(tmp_path / "district")
+    for path in district.files("graph/*_User_Detail/*/*.json"):
+        pages = []
+        for line in path.read_text().splitlines():
+            page = json.loads(line)
+            for record in page["value"]:
+                name = str(record["userPrincipalName"]).encode()
+                record["userPrincipalName"] = hashlib.md5(name).hexdigest().upper()
+            pages.append(json.dumps(page))
+        path.write_text("\n".join(pages) + "\n")
+    # WHEN it is loaded and built
+    loaded = ok(run_cli("load", data_dir=district.data_dir))
+    built = run_cli("build", data_dir=district.data_dir)
+    # THEN the loader warns and the build fails, both naming the setting to change
+    assert "Display concealed user, group, and site names" in loaded.stderr
+    assert built.returncode != 0
+    assert "Display concealed user, group, and site names" in built.stdout
+    # AND the Graph rows are kept, unmatched, not dropped
+    assert district.query(
+        "select count(*), count(event_actor) from digital_engagement.digital_activity "
+        "where event_object = 'MS_GraphAPI_Teams'"
+    ) == [(delivered.expected_activity_rows(district)["MS_GraphAPI_Teams"], 0)]
 
 
 def test_rebuilding_without_new_files_changes_nothing(built_district: District) -> None:
@@ -314,18 +587,3 @@ def test_rebuilding_without_new_files_changes_nothing(built_district: District) 
         )
         == before
     )
-
-
-def test_oea_sample_reaches_digital_activity(tmp_path: Path, oea_data: Path) -> None:
-    # GIVEN OEA's published Clever daily participation sample, dropped as delivered
-    target = tmp_path / "landing" / "clever" / "daily-participation" / "Students"
-    target.mkdir(parents=True)
-    shutil.copy(oea_data / "clever/daily-participation/Students/Students.csv", target)
-    # WHEN it is loaded and built
-    ok(run_cli("load", data_dir=tmp_path))
-    ok(run_cli("build", data_dir=tmp_path))
-    # THEN digital_activity holds its 15,000 rows from 600 distinct students
-    assert District(tmp_path).query(
-        "select count(*), count(distinct event_actor) "
-        "from sqls2_digital_activity.digital_activity"
-    ) == [(15000, 600)]
