@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 from conftest import District
 
 REPORT = "comprehensive_student_lesson_activity_with_standards"
@@ -44,7 +45,10 @@ def _schema_columns(root: Path, file_name: str, entity: str) -> list[str]:
 def insights_rows(district: District, entity: str) -> list[dict[str, str]]:
     """Rows of a roster entity (every snapshot) or of "activity", named by the
     schema files delivered with them; missing trailing fields read as ''."""
-    root = district.landing / "insights"
+    schemas = sorted(district.landing.glob("insights/**/schema/roster.*.cdm.json"))
+    if not schemas:
+        return []
+    root = schemas[0].parent.parent
     if entity == "activity":
         columns = _schema_columns(root, "activity.v0.1.0.cdm.json", "TechActivity")
         paths = sorted(root.glob("activity/*/*.csv"))
@@ -56,7 +60,7 @@ def insights_rows(district: District, entity: str) -> list[dict[str, str]]:
         with path.open(newline="") as handle:
             for fields in csv.reader(handle):
                 padded = fields + [""] * (len(columns) - len(fields))
-                row = dict(zip(columns, padded, strict=True))
+                row = dict(zip(columns, padded[: len(columns)], strict=True))
                 row["_snapshot"] = path.parent.parent.name
                 rows.append(row)
     return rows
@@ -64,7 +68,7 @@ def insights_rows(district: District, entity: str) -> list[dict[str, str]]:
 
 def graph_records(district: District, report: str) -> list[dict[str, object]]:
     records = []
-    for path in sorted(district.landing.glob(f"graph/{report}/*/*.json")):
+    for path in sorted(district.landing.glob(f"graph/**/{report}/**/*.json")):
         for line in path.read_text().splitlines():
             if line.strip():
                 records.extend(json.loads(line)["value"])
@@ -168,3 +172,76 @@ def matched_rows(district: District) -> dict[str, Counter[bool]]:
             if row["Completion Date"]
         )
     return result
+
+
+def personal_values(district: District) -> set[str]:
+    """Raw ids, sign-in names, mail addresses and full names of people in every
+    delivered file of every source: none may appear inside any warehouse text."""
+    values: set[str] = set()
+    for row in district.rows("clever/**/*.csv"):
+        values.update(
+            row.get(k) or "" for k in ("sis_id", "staff_id", "clever_user_id")
+        )
+    for row in district.rows("contoso_sis/*/*.csv"):
+        values.update(row.get(k) or "" for k in ("student_id", "SIS ID"))
+    for entity, columns in (
+        (
+            "AadUser",
+            ("ObjectId", "UserPrincipalName", "StudentId", "TeacherId", "Mail"),
+        ),
+        ("AadUserPersonMapping", ("ObjectId", "PersonId")),
+        ("Person", ("Id",)),
+        ("PersonOrganizationRole", ("PersonId", "ExternalId")),
+    ):
+        for row in insights_rows(district, entity):
+            values.update(row[k] for k in columns)
+            if entity == "AadUser":
+                values.add(row["DisplayName"])
+            if entity == "Person":
+                values.add(f"{row['GivenName']} {row['Surname']}")
+    values.update(r["ActorId"] for r in insights_rows(district, "activity"))
+    for user in graph_records(district, "Users"):
+        values.update(str(user[k]) for k in ("userPrincipalName", "id"))
+        values.add(f"{user['givenName']} {user['surname']}")
+    for report in ("M365_App_User_Detail", "Teams_Activity_User_Detail"):
+        values.update(
+            str(r["userPrincipalName"]) for r in graph_records(district, report)
+        )
+    for row in district.rows("iready/*/*.csv"):
+        values.update((row["Student ID"], f"{row['First Name']} {row['Last Name']}"))
+    return {value for value in values if len(value) > 3}
+
+
+# Warehouse columns that hold a person's name or mail: masked, so only '*' or NULL.
+NAME_COLUMNS = (
+    "given_name", "surname", "first_name", "last_name", "middle_name",
+    "display_name", "mail", "mail_nickname", "preferred_given_name",
+    "preferred_middle_name", "preferred_surname",
+)  # fmt: skip
+
+
+def leaks(district: District, values: set[str]) -> list[str]:
+    """Every text column of every warehouse table and view that holds one of the
+    `values` inside its text, or a name column that holds anything but '*'."""
+    found_in = []
+    with duckdb.connect(str(district.warehouse), read_only=True) as conn:
+        conn.execute("create temp table personal (value varchar)")
+        conn.executemany("insert into personal values (?)", [[v] for v in values])
+        columns = conn.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() "
+            "where database_name = current_database() and data_type = 'VARCHAR' "
+            "and schema_name not in ('information_schema', 'pg_catalog')"
+        ).fetchall()
+        assert columns
+        for schema, table, column in columns:
+            unmasked = (
+                f"or scanned.\"{column}\" <> '*'" if column in NAME_COLUMNS else ""
+            )
+            found = conn.execute(
+                f'select count(*) from "{schema}"."{table}" as scanned '
+                "where exists (select 1 from personal "
+                f'where contains(scanned."{column}", personal.value)) {unmasked}'
+            ).fetchone()[0]
+            if found:
+                found_in.append(f"{schema}.{table}.{column}: {found} rows")
+    return found_in

@@ -212,37 +212,13 @@ def test_warehouse_answers_every_query_on_its_own(built_district: District) -> N
         assert not [sql for (sql,) in definitions if "restricted" in sql.lower()]
 
 
-def test_no_raw_id_reaches_the_warehouse(built_district: District) -> None:
-    # GIVEN every raw id in the delivered files
-    raw_ids = set()
-    for row in built_district.rows("clever/*/*.csv"):
-        raw_ids.update(
-            value
-            for key, value in row.items()
-            if key in {"sis_id", "staff_id", "clever_user_id"} and value
-        )
-    assert len(raw_ids) > 60
+def test_no_raw_id_or_name_reaches_the_warehouse(built_district: District) -> None:
+    # GIVEN every raw id, sign-in name and person's name in the delivered files
+    values = delivered.personal_values(built_district)
+    assert len(values) > 200
     # WHEN every text column of every table and view in the warehouse is scanned
-    leaks = []
-    with duckdb.connect(str(built_district.warehouse), read_only=True) as conn:
-        conn.execute("create temp table raw_ids (value varchar)")
-        conn.executemany("insert into raw_ids values (?)", [[v] for v in raw_ids])
-        columns = conn.execute(
-            "select schema_name, table_name, column_name from duckdb_columns() "
-            "where database_name = current_database() and data_type = 'VARCHAR' "
-            "and schema_name not in ('information_schema', 'pg_catalog')"
-        ).fetchall()
-        assert columns
-        for schema, table, column in columns:
-            found = conn.execute(
-                f'select count(*) from "{schema}"."{table}" as scanned '
-                "where exists (select 1 from raw_ids "
-                f'where contains(scanned."{column}", raw_ids.value))'
-            ).fetchone()[0]
-            if found:
-                leaks.append(f"{schema}.{table}.{column}: {found} rows")
-    # THEN none of them contains a raw id
-    assert leaks == []
+    # THEN none of them holds one, and every name column is masked
+    assert delivered.leaks(built_district, values) == []
 
 
 def test_pseudonyms_are_oeas_sha256_of_id_and_salt(
@@ -261,6 +237,38 @@ def test_pseudonyms_are_oeas_sha256_of_id_and_salt(
         assert clever_p == _pseudonym(clever, salt)
         assert sis_p == (_pseudonym(sis, salt) if sis else None)
         assert staff_p == (_pseudonym(staff, salt) if staff else None)
+
+
+def test_every_source_has_a_restricted_lookup_of_its_hashed_ids(
+    built_district: District, salt: str
+) -> None:
+    # GIVEN each source's raw ids as delivered
+    sis = {
+        r["student_id"]
+        for r in built_district.rows("contoso_sis/*/*.csv")
+        if "student_id" in r
+    }
+    persons = {r["Id"] for r in delivered.insights_rows(built_district, "Person")}
+    accounts = {
+        r["ObjectId"] for r in delivered.insights_rows(built_district, "AadUser")
+    }
+    users = {str(u["id"]) for u in delivered.graph_records(built_district, "Users")}
+    iready = {r["Student ID"] for r in built_district.rows("iready/*/*.csv")}
+    # WHEN the lookups in restricted.duckdb are read
+    for lookup, column, expected in (
+        ("contoso_sis_student_lookup", "student_id", sis),
+        ("insights_person_lookup", "id", persons),
+        ("insights_aad_user_lookup", "object_id", accounts),
+        ("graph_user_lookup", "id", users),
+        ("iready_student_lookup", "student_id", iready),
+    ):
+        rows = built_district.query(
+            f"select distinct {column}, {column}_pseudonym from pii.{lookup}",
+            "restricted",
+        )
+        # THEN each lists every delivered id, with OEA's pseudonym of it
+        assert {raw for raw, _ in rows} == expected, lookup
+        assert all(pseudonym == _pseudonym(raw, salt) for raw, pseudonym in rows)
 
 
 def _dbt_show(

@@ -1,15 +1,23 @@
-"""The sample-district generator writes Clever's delivered formats, repeatably."""
+"""The sample-district generator writes every source's delivered formats, repeatably,
+with ids that line up across sources and the variation a real district has."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import json
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import delivered
 from conftest import District, csv_rows, generate
 
 from loaders.sources.clever import DAILY_PARTICIPATION_HEADER, RESOURCE_USAGE_HEADER
+from loaders.sources.contoso_sis import STUDENT_ATTENDANCE_HEADER
+from loaders.sources.iready import COMPREHENSIVE_LESSON_ACTIVITY_HEADER
+
+REPORT = "comprehensive_student_lesson_activity_with_standards"
 
 
 def _digest(root: Path) -> dict[str, str]:
@@ -124,3 +132,106 @@ def test_resource_usage_agrees_with_participation(small_district: District) -> N
             assert row["num_logins"] == "0" and key not in opened
     distinct = {(r["sis_id"], r["date"], r["resource_id"]) for r in usage}
     assert len(distinct) == len(usage)
+
+
+def test_every_source_is_written_as_delivered(small_district: District) -> None:
+    # GIVEN a generated district
+    landing = small_district.landing
+    # THEN the SIS exports weekly batches with OEA's headers
+    batches = sorted(p.name for p in landing.glob("contoso_sis/*"))
+    assert len(batches) >= 2
+    for batch in batches:
+        header = (landing / f"contoso_sis/{batch}/studentattendance.csv").read_text()
+        assert header.startswith(",".join(STUDENT_ATTENDANCE_HEADER) + "\n")
+    # AND Insights delivers schemas, two snapshots with manifests, headerless files
+    # whose rows have the schema's number of fields (students' AadUser one fewer)
+    schema = json.loads(
+        (landing / "insights/schema/roster.v0.3.2.cdm.json").read_text()
+    )
+    widths = {d["entityName"]: len(d["hasAttributes"]) for d in schema["definitions"]}
+    snapshots = sorted(landing.glob("insights/roster/*"))
+    assert len(snapshots) == 2
+    for snapshot in snapshots:
+        assert (snapshot / "snapshot.roster.manifest.cdm.json").is_file()
+        for entity, width in widths.items():
+            for path in snapshot.glob(f"{entity}/*.csv"):
+                with path.open(newline="") as handle:
+                    lengths = {len(fields) for fields in csv.reader(handle)}
+                if path.name == "aaduser.csv":
+                    assert lengths == {width - 1}, path
+                else:
+                    assert lengths == {width}, path
+    days = {p.name[:10] for p in small_district.files("clever/daily-participation/*")}
+    assert {p.name for p in landing.glob("insights/activity/*")} == days
+    # AND Graph pages are one {"value": [...]} object per line
+    for path in landing.glob("graph/*/*/*.json"):
+        for line in path.read_text().splitlines():
+            assert isinstance(json.loads(line)["value"], list)
+    # AND i-Ready writes its headers and MM/DD/YYYY dates
+    for path in landing.glob(f"iready/{REPORT}_*/*.csv"):
+        assert tuple(csv_rows(path)[0]) == COMPREHENSIVE_LESSON_ACTIVITY_HEADER
+        for row in csv_rows(path):
+            if row["Completion Date"]:
+                assert datetime.strptime(row["Completion Date"], "%m/%d/%Y")
+
+
+def test_ids_line_up_across_sources_as_in_oea(small_district: District) -> None:
+    # GIVEN each source's student ids
+    clever = small_district.rows("clever/daily-participation/*-students.csv")
+    sis_ids = {row["sis_id"] for row in clever}
+    attendance = small_district.rows("contoso_sis/*/studentattendance.csv")
+    accounts = delivered.insights_rows(small_district, "AadUser")
+    persons = delivered.insights_rows(small_district, "Person")
+    users = delivered.graph_records(small_district, "Users")
+    iready = small_district.rows("iready/*/*.csv")
+    # THEN Clever's sis_id is the SIS student id, the students' AadUser ObjectId and
+    # StudentId, their Graph users id; i-Ready's Student IDs are among them
+    assert {row["student_id"] for row in attendance} == sis_ids
+    students = [a for a in accounts if a["Role"] == "student"]
+    assert {a["ObjectId"] for a in students} == sis_ids
+    assert {a["StudentId"] for a in students} == sis_ids
+    assert sis_ids <= {str(user["id"]) for user in users}
+    assert {row["Student ID"] for row in iready} <= sis_ids
+    # AND Clever's user id is the Insights Person id
+    assert {row["clever_user_id"] for row in clever} <= {p["Id"] for p in persons}
+
+
+def test_the_district_varies_like_a_real_one(tmp_path: Path) -> None:
+    # GIVEN a larger district, read back from its files
+    district = generate(
+        tmp_path / "d", "--students", "400", "--schools", "3", "--days", "40"
+    )
+    attendance = district.rows("contoso_sis/*/studentattendance.csv")
+    codes: dict[str, set[str]] = {}
+    for row in attendance:
+        codes.setdefault(row["student_id"], set()).add(row["AttendanceCode"])
+    active: dict[str, bool] = {}
+    for row in district.rows("clever/daily-participation/*-students.csv"):
+        active[row["sis_id"]] = active.get(row["sis_id"], False) or (
+            row["active"] == "True"
+        )
+    persons = delivered.insights_actor_sis_ids(district)
+    signals = {
+        persons.get(row["ActorId"])
+        for row in delivered.insights_rows(district, "activity")
+    }
+    lessons = {row["Student ID"] for row in district.rows("iready/*/*.csv")}
+    # THEN some students are never present, and some never digitally active in any
+    # source
+    never_present = [s for s, seen in codes.items() if seen == {"A"}]
+    never_online = [
+        s for s, was in active.items() if not was and s not in signals | lessons
+    ]
+    assert 0 < len(never_present) < 40 and 0 < len(never_online) < 60
+    # AND nobody has attendance on a weekend or a holiday; weekdays do go missing
+    days = {date.fromisoformat(row["attendance_date"]) for row in attendance}
+    assert all(day.isoweekday() < 6 for day in days)
+    first, last = min(days), max(days)
+    weekdays = {
+        first + timedelta(n)
+        for n in range((last - first).days + 1)
+        if (first + timedelta(n)).isoweekday() < 6
+    }
+    assert days < weekdays
+    # AND some students take attendance per period (two records a day)
+    assert {row["all_day"] for row in attendance} == {"Yes", "No"}

@@ -12,6 +12,7 @@ import json
 import shutil
 from pathlib import Path
 
+import delivered
 import pytest
 from conftest import District, ok, run_cli
 
@@ -156,3 +157,13 @@ def test_oea_identity_match_rates(oea_district: District) -> None:
         )
         == 5676
     )
+
+
+def test_no_oea_id_or_name_reaches_the_warehouse(oea_district: District) -> None:
+    # GIVEN every raw id and name in OEA's files (SIS, Clever, Insights, Graph,
+    # i-Ready)
+    values = delivered.personal_values(oea_district)
+    assert len(values) > 3000
+    # THEN no text column of the warehouse holds one, and every name column is
+    # masked
+    assert delivered.leaks(oea_district, values) == []
