@@ -50,7 +50,6 @@ final as (
     select
         signals.event_id,
         signals.event_type,
-        coalesce(signals.event_actor, actor_keys.sis_id_pseudonym) as event_actor,
         signals.event_object,
         signals.event_time as "event_eventTime",
         signals.entity_type,
@@ -66,7 +65,8 @@ final as (
         signals._source_file,
         signals._source_row,
         signals._source_record,
-        signals._file_sha256
+        signals._file_sha256,
+        coalesce(signals.event_actor, actor_keys.sis_id_pseudonym) as event_actor
     from signals
     left join actor_keys
         on

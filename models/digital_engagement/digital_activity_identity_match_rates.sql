@@ -112,9 +112,9 @@ final as (
         school_name,
         cast(activity_rows as bigint) as activity_rows,
         cast(matched_rows as bigint) as matched_rows,
-        cast(matched_rows as double) / activity_rows as row_match_rate,
         actors,
         matched_actors,
+        cast(matched_rows as double) / activity_rows as row_match_rate,
         cast(matched_actors as double) / nullif(actors, 0) as actor_match_rate
     from match_rates
 )

@@ -19,23 +19,23 @@ raw_records as (
     from {{ ref('base_clever__daily_participation') }}
     union all
     select
-        'Clever_Resource_Usage',
-        count(*)
+        'Clever_Resource_Usage' as event_object,
+        count(*) as raw_records
     from {{ ref('base_clever__resource_usage') }}
     union all
     select
-        'MS_Insights',
-        count(*)
+        'MS_Insights' as event_object,
+        count(*) as raw_records
     from {{ ref('base_insights__activity') }}
     union all
     select
-        'MS_GraphAPI_M365',
-        count(*)
+        'MS_GraphAPI_M365' as event_object,
+        count(*) as raw_records
     from {{ ref('base_graph__m365_app_user_detail') }}
     union all
     select
-        'MS_GraphAPI_Teams',
-        count(*)
+        'MS_GraphAPI_Teams' as event_object,
+        count(*) as raw_records
     from {{ ref('base_graph__teams_activity_user_detail') }}
     union all
     select
@@ -44,8 +44,8 @@ raw_records as (
                 then 'iReady_Comprehensive_Student_Lesson_Activity_with_Standards_ELA'
             when 'math'
                 then 'iReady_Comprehensive_Student_Lesson_Activity_with_Standards_Math'
-        end,
-        count(*)
+        end as event_object,
+        count(*) as raw_records
     from {{ ref('base_iready__comprehensive_student_lesson_activity') }}
     group by _subject
 ),

@@ -15,18 +15,7 @@
     restated file replaces its earlier version. digital_activity reads it.
 #}
 
-{%- set mappings = [
-    'int_clever__daily_participation_activity',
-    'int_clever__resource_usage_activity',
-    'int_insights__activity',
-    'int_graph__m365_app_activity',
-    'int_graph__teams_activity',
-    'int_iready__lesson_activity',
-] %}
-
-with
-{%- for mapping in mappings %}
-{{ mapping }} as (
+with clever_daily_participation as (
     select
         event_id,
         event_type,
@@ -51,18 +40,167 @@ with
         _source_record,
         _record_signal,
         _file_sha256
-    from {{ ref(mapping) }}
-    {{ new_file_versions_only(ref(mapping)) }}
+    from {{ ref('int_clever__daily_participation_activity') }}
+    {{ new_file_versions_only(ref('int_clever__daily_participation_activity')) }}
 ),
-{% endfor %}
+
+clever_resource_usage as (
+    select
+        event_id,
+        event_type,
+        event_actor,
+        actor_key_type,
+        actor_key,
+        event_object,
+        event_time,
+        entity_type,
+        software_application_version,
+        time_on_task_sec,
+        num_access,
+        is_used,
+        report_period_days,
+        year,
+        month,
+        actor_role,
+        source_school_name,
+        exclusion_reason,
+        _source_file,
+        _source_row,
+        _source_record,
+        _record_signal,
+        _file_sha256
+    from {{ ref('int_clever__resource_usage_activity') }}
+    {{ new_file_versions_only(ref('int_clever__resource_usage_activity')) }}
+),
+
+insights as (
+    select
+        event_id,
+        event_type,
+        event_actor,
+        actor_key_type,
+        actor_key,
+        event_object,
+        event_time,
+        entity_type,
+        software_application_version,
+        time_on_task_sec,
+        num_access,
+        is_used,
+        report_period_days,
+        year,
+        month,
+        actor_role,
+        source_school_name,
+        exclusion_reason,
+        _source_file,
+        _source_row,
+        _source_record,
+        _record_signal,
+        _file_sha256
+    from {{ ref('int_insights__activity') }}
+    {{ new_file_versions_only(ref('int_insights__activity')) }}
+),
+
+graph_m365 as (
+    select
+        event_id,
+        event_type,
+        event_actor,
+        actor_key_type,
+        actor_key,
+        event_object,
+        event_time,
+        entity_type,
+        software_application_version,
+        time_on_task_sec,
+        num_access,
+        is_used,
+        report_period_days,
+        year,
+        month,
+        actor_role,
+        source_school_name,
+        exclusion_reason,
+        _source_file,
+        _source_row,
+        _source_record,
+        _record_signal,
+        _file_sha256
+    from {{ ref('int_graph__m365_app_activity') }}
+    {{ new_file_versions_only(ref('int_graph__m365_app_activity')) }}
+),
+
+graph_teams as (
+    select
+        event_id,
+        event_type,
+        event_actor,
+        actor_key_type,
+        actor_key,
+        event_object,
+        event_time,
+        entity_type,
+        software_application_version,
+        time_on_task_sec,
+        num_access,
+        is_used,
+        report_period_days,
+        year,
+        month,
+        actor_role,
+        source_school_name,
+        exclusion_reason,
+        _source_file,
+        _source_row,
+        _source_record,
+        _record_signal,
+        _file_sha256
+    from {{ ref('int_graph__teams_activity') }}
+    {{ new_file_versions_only(ref('int_graph__teams_activity')) }}
+),
+
+iready_lessons as (
+    select
+        event_id,
+        event_type,
+        event_actor,
+        actor_key_type,
+        actor_key,
+        event_object,
+        event_time,
+        entity_type,
+        software_application_version,
+        time_on_task_sec,
+        num_access,
+        is_used,
+        report_period_days,
+        year,
+        month,
+        actor_role,
+        source_school_name,
+        exclusion_reason,
+        _source_file,
+        _source_row,
+        _source_record,
+        _record_signal,
+        _file_sha256
+    from {{ ref('int_iready__lesson_activity') }}
+    {{ new_file_versions_only(ref('int_iready__lesson_activity')) }}
+),
 
 unioned as (
-    {%- for mapping in mappings %}
-    select * from {{ mapping }}
-    {%- if not loop.last %}
+    select * from clever_daily_participation
     union all
-    {%- endif %}
-    {%- endfor %}
+    select * from clever_resource_usage
+    union all
+    select * from insights
+    union all
+    select * from graph_m365
+    union all
+    select * from graph_teams
+    union all
+    select * from iready_lessons
 )
 
 select * from unioned

@@ -22,12 +22,19 @@ with app_usage as (
 apps as (
     {#- OEA's six apps; the platform flags (excelWeb, teamsMobile, ...) stay in
         the staged JSON. -#}
-    select 1 as app_position, 'excel' as app_flag, 'Excel' as app_name
-    union all select 2, 'oneNote', 'OneNote'
-    union all select 3, 'outlook', 'Outlook'
-    union all select 4, 'powerPoint', 'PowerPoint'
-    union all select 5, 'teams', 'Teams'
-    union all select 6, 'word', 'Word'
+    select
+        six_apps.app_position,
+        six_apps.app_flag,
+        six_apps.app_name
+    from (
+        values
+        (1, 'excel', 'Excel'),
+        (2, 'oneNote', 'OneNote'),
+        (3, 'outlook', 'Outlook'),
+        (4, 'powerPoint', 'PowerPoint'),
+        (5, 'teams', 'Teams'),
+        (6, 'word', 'Word')
+    ) as six_apps (app_position, app_flag, app_name)
 ),
 
 report_periods as (
@@ -51,8 +58,9 @@ app_flags as (
         apps.app_position,
         apps.app_name,
         case apps.app_flag
-            {%- for flag in ['excel', 'oneNote', 'outlook', 'powerPoint', 'teams', 'word'] %}
-            when '{{ flag }}' then {{ json_field_text('period_detail', flag) }}
+            {%- for flag in ['excel', 'oneNote', 'outlook', 'powerPoint', 'teams',
+                'word'] %}
+                when '{{ flag }}' then {{ json_field_text('period_detail', flag) }}
             {%- endfor %}
         end as app_flag_value,
         {{ json_field_text('period_detail', 'reportPeriod') }} as report_period

@@ -14,8 +14,12 @@ with teams_activity as (
         report_refresh_date,
         user_principal_name_pseudonym,
         report_period_days,
-        call_count, meeting_count, meetings_attended_count,
-        meetings_organized_count, private_chat_message_count, team_chat_message_count,
+        call_count,
+        meeting_count,
+        meetings_attended_count,
+        meetings_organized_count,
+        private_chat_message_count,
+        team_chat_message_count,
         video_duration_sec,
         _source_file,
         _source_row,
@@ -25,13 +29,19 @@ with teams_activity as (
 ),
 
 counters as (
-    select 1 as counter_position, 'callCount' as counter_name
-    union all select 2, 'meetingCount'
-    union all select 3, 'meetingsAttendedCount'
-    union all select 4, 'meetingsOrganizedCount'
-    union all select 5, 'privateChatMessageCount'
-    union all select 6, 'teamChatMessageCount'
-    union all select 7, 'videoDuration'
+    select
+        seven_counters.counter_position,
+        seven_counters.counter_name
+    from (
+        values
+        (1, 'callCount'),
+        (2, 'meetingCount'),
+        (3, 'meetingsAttendedCount'),
+        (4, 'meetingsOrganizedCount'),
+        (5, 'privateChatMessageCount'),
+        (6, 'teamChatMessageCount'),
+        (7, 'videoDuration')
+    ) as seven_counters (counter_position, counter_name)
 ),
 
 unpivoted as (
@@ -40,12 +50,13 @@ unpivoted as (
         counters.counter_position,
         counters.counter_name,
         case counters.counter_name
-            when 'callCount' then call_count
-            when 'meetingCount' then meeting_count
-            when 'meetingsAttendedCount' then meetings_attended_count
-            when 'meetingsOrganizedCount' then meetings_organized_count
-            when 'privateChatMessageCount' then private_chat_message_count
-            when 'teamChatMessageCount' then team_chat_message_count
+            when 'callCount' then teams_activity.call_count
+            when 'meetingCount' then teams_activity.meeting_count
+            when 'meetingsAttendedCount' then teams_activity.meetings_attended_count
+            when 'meetingsOrganizedCount' then teams_activity.meetings_organized_count
+            when 'privateChatMessageCount'
+                then teams_activity.private_chat_message_count
+            when 'teamChatMessageCount' then teams_activity.team_chat_message_count
         end as counter_value
     from teams_activity
     cross join counters

@@ -42,12 +42,12 @@ attendance_by_student as (
 
 students as (
     select
-        coalesce(
-            attendance_by_student.student_id_pseudonym, demographics.sis_id_pseudonym
-        ) as student_id_pseudonym,
         attendance_by_student.latest_school_id as school_id,
         attendance_by_student.first_attendance_date,
         attendance_by_student.last_attendance_date,
+        coalesce(
+            attendance_by_student.student_id_pseudonym, demographics.sis_id_pseudonym
+        ) as student_id_pseudonym,
         attendance_by_student.student_id_pseudonym is not null as has_attendance,
         demographics.sis_id_pseudonym is not null as has_demographics
     from attendance_by_student

@@ -28,9 +28,9 @@ with person_accounts as (
 accounts as (
     select
         object_id_pseudonym,
+        snapshot_at,
         coalesce(student_id_pseudonym, teacher_id_pseudonym, object_id_pseudonym)
-            as sis_id_pseudonym,
-        snapshot_at
+            as sis_id_pseudonym
     from {{ ref('stg_insights__aad_user') }}
 ),
 
@@ -91,7 +91,7 @@ ranked as (
         *,
         row_number() over (
             partition by actor_key_type, actor_key
-            order by preference, mapped_at desc, sis_id_pseudonym
+            order by preference asc, mapped_at desc, sis_id_pseudonym asc
         ) as candidate_rank
     from candidates
     where

@@ -20,13 +20,13 @@ with app_usage as (
         "lastActivationDate",
         "lastActivityDate",
         details,
-        -- Microsoft's concealed names are hashes without an @
-        "userPrincipalName" not like '%@%' as is_user_name_concealed,
         _source_file,
         _source_row,
         _source_record,
         _file_sha256,
-        _loaded_at
+        _loaded_at,
+        -- Microsoft's concealed names are hashes without an @
+        "userPrincipalName" not like '%@%' as is_user_name_concealed
     from {{ ref('base_graph__m365_app_user_detail') }}
     {{ new_file_versions_only(ref('base_graph__m365_app_user_detail')) }}
 ),

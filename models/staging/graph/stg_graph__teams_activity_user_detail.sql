@@ -39,13 +39,13 @@ with teams_activity as (
         "screenShareDuration",
         "assignedProducts",
         "hasOtherAction",
-        -- Microsoft's concealed names are hashes without an @
-        "userPrincipalName" not like '%@%' as is_user_name_concealed,
         _source_file,
         _source_row,
         _source_record,
         _file_sha256,
-        _loaded_at
+        _loaded_at,
+        -- Microsoft's concealed names are hashes without an @
+        "userPrincipalName" not like '%@%' as is_user_name_concealed
     from {{ ref('base_graph__teams_activity_user_detail') }}
     {{ new_file_versions_only(ref('base_graph__teams_activity_user_detail')) }}
 ),
@@ -90,12 +90,18 @@ typed as (
         cast(meeting_count as integer) as meeting_count,
         cast(meetings_organized_count as integer) as meetings_organized_count,
         cast(call_count as integer) as call_count,
-        cast(scheduled_one_time_meetings_attended_count as integer) as scheduled_one_time_meetings_attended_count,
-        cast(scheduled_one_time_meetings_organized_count as integer) as scheduled_one_time_meetings_organized_count,
-        cast(scheduled_recurring_meetings_attended_count as integer) as scheduled_recurring_meetings_attended_count,
-        cast(scheduled_recurring_meetings_organized_count as integer) as scheduled_recurring_meetings_organized_count,
-        cast(ad_hoc_meetings_attended_count as integer) as ad_hoc_meetings_attended_count,
-        cast(ad_hoc_meetings_organized_count as integer) as ad_hoc_meetings_organized_count,
+        cast(scheduled_one_time_meetings_attended_count as integer)
+            as scheduled_one_time_meetings_attended_count,
+        cast(scheduled_one_time_meetings_organized_count as integer)
+            as scheduled_one_time_meetings_organized_count,
+        cast(scheduled_recurring_meetings_attended_count as integer)
+            as scheduled_recurring_meetings_attended_count,
+        cast(scheduled_recurring_meetings_organized_count as integer)
+            as scheduled_recurring_meetings_organized_count,
+        cast(ad_hoc_meetings_attended_count as integer)
+            as ad_hoc_meetings_attended_count,
+        cast(ad_hoc_meetings_organized_count as integer)
+            as ad_hoc_meetings_organized_count,
         {{ iso8601_duration_seconds('audio_duration') }}
             as audio_duration_sec,
         {{ iso8601_duration_seconds('video_duration') }}

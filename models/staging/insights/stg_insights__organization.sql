@@ -99,7 +99,7 @@ latest as (
     from ranked
     where
         version_rank = 1
-        {% if is_incremental() %}
+    {% if is_incremental() %}
             -- a snapshot loaded late never replaces a newer one
             and not exists (
                 select 1

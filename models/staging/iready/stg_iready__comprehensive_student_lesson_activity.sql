@@ -44,7 +44,9 @@ with delivered as (
         _file_sha256,
         _loaded_at
     from {{ ref('base_iready__comprehensive_student_lesson_activity') }}
-    {{ new_file_versions_only(ref('base_iready__comprehensive_student_lesson_activity')) }}
+    {{ new_file_versions_only(
+        ref('base_iready__comprehensive_student_lesson_activity')
+    ) }}
 ),
 
 pseudonymized as (

@@ -1,2 +1,4 @@
-{# Raw studentattendance rows of the current version of each delivered file (restricted). #}
+{#
+    Raw studentattendance rows of the current version of each delivered file (restricted).
+#}
 {{ current_version_rows('contoso_sis', 'studentattendance') }}

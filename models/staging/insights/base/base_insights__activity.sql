@@ -1,2 +1,4 @@
-{# Raw activity rows of the current version of each delivered file (restricted). #}
+{#
+    Raw activity rows of the current version of each delivered file (restricted).
+#}
 {{ current_version_rows('insights', 'activity') }}

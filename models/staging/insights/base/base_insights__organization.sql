@@ -1,2 +1,4 @@
-{# Raw organization rows of the current version of each delivered file (restricted). #}
+{#
+    Raw organization rows of the current version of each delivered file (restricted).
+#}
 {{ current_version_rows('insights', 'organization') }}

@@ -1,2 +1,4 @@
-{# Raw person rows of the current version of each delivered file (restricted). #}
+{#
+    Raw person rows of the current version of each delivered file (restricted).
+#}
 {{ current_version_rows('insights', 'person') }}

@@ -1,2 +1,4 @@
-{# Raw ref_definition rows of the current version of each delivered file (restricted). #}
+{#
+    Raw ref_definition rows of the current version of each delivered file (restricted).
+#}
 {{ current_version_rows('insights', 'ref_definition') }}
