@@ -23,7 +23,12 @@ from loaders.generate import DistrictSpec, generate
 from loaders.load import LoadReport, load_landing
 from loaders.lock import LockedError, pipeline_lock
 from loaders.settings import SALT_ENV, ConfigError, Paths, salt_from_env
-from loaders.summary import render, serving_counts
+from loaders.summary import (
+    activity_by_source,
+    render,
+    serving_counts,
+    unmatched_sources,
+)
 
 log = logging.getLogger("loaders")
 
@@ -282,8 +287,18 @@ def _locked(paths: Paths, wait_seconds: float) -> Iterator[None]:
 def _print_summary(paths: Paths) -> None:
     if not paths.warehouse_db.exists():
         raise click.ClickException(f"no warehouse yet at {paths.warehouse_db}")
+    by_source = activity_by_source(paths.warehouse_db)
+    for source in unmatched_sources(by_source):
+        log.warning(
+            "no %s activity reaches a student on the SIS roster: its ids do not line "
+            "up with the SIS ids (see digital_engagement."
+            "digital_activity_identity_match_rates)",
+            source,
+        )
     click.echo("")
-    click.echo(render(paths.warehouse_db, serving_counts(paths.warehouse_db)))
+    click.echo(
+        render(paths.warehouse_db, serving_counts(paths.warehouse_db), by_source)
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

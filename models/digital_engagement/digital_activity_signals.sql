@@ -17,174 +17,42 @@
 
 with clever_daily_participation as (
     select
-        event_id,
-        event_type,
-        event_actor,
-        actor_key_type,
-        actor_key,
-        event_object,
-        event_time,
-        entity_type,
-        software_application_version,
-        time_on_task_sec,
-        num_access,
-        is_used,
-        report_period_days,
-        year,
-        month,
-        actor_role,
-        source_school_name,
-        exclusion_reason,
-        _source_file,
-        _source_row,
-        _source_record,
-        _record_signal,
-        _file_sha256
+        {{ activity_shape_columns() }}
     from {{ ref('int_clever__daily_participation_activity') }}
     {{ new_file_versions_only(ref('int_clever__daily_participation_activity')) }}
 ),
 
 clever_resource_usage as (
     select
-        event_id,
-        event_type,
-        event_actor,
-        actor_key_type,
-        actor_key,
-        event_object,
-        event_time,
-        entity_type,
-        software_application_version,
-        time_on_task_sec,
-        num_access,
-        is_used,
-        report_period_days,
-        year,
-        month,
-        actor_role,
-        source_school_name,
-        exclusion_reason,
-        _source_file,
-        _source_row,
-        _source_record,
-        _record_signal,
-        _file_sha256
+        {{ activity_shape_columns() }}
     from {{ ref('int_clever__resource_usage_activity') }}
     {{ new_file_versions_only(ref('int_clever__resource_usage_activity')) }}
 ),
 
 insights as (
     select
-        event_id,
-        event_type,
-        event_actor,
-        actor_key_type,
-        actor_key,
-        event_object,
-        event_time,
-        entity_type,
-        software_application_version,
-        time_on_task_sec,
-        num_access,
-        is_used,
-        report_period_days,
-        year,
-        month,
-        actor_role,
-        source_school_name,
-        exclusion_reason,
-        _source_file,
-        _source_row,
-        _source_record,
-        _record_signal,
-        _file_sha256
+        {{ activity_shape_columns() }}
     from {{ ref('int_insights__activity') }}
     {{ new_file_versions_only(ref('int_insights__activity')) }}
 ),
 
 graph_m365 as (
     select
-        event_id,
-        event_type,
-        event_actor,
-        actor_key_type,
-        actor_key,
-        event_object,
-        event_time,
-        entity_type,
-        software_application_version,
-        time_on_task_sec,
-        num_access,
-        is_used,
-        report_period_days,
-        year,
-        month,
-        actor_role,
-        source_school_name,
-        exclusion_reason,
-        _source_file,
-        _source_row,
-        _source_record,
-        _record_signal,
-        _file_sha256
+        {{ activity_shape_columns() }}
     from {{ ref('int_graph__m365_app_activity') }}
     {{ new_file_versions_only(ref('int_graph__m365_app_activity')) }}
 ),
 
 graph_teams as (
     select
-        event_id,
-        event_type,
-        event_actor,
-        actor_key_type,
-        actor_key,
-        event_object,
-        event_time,
-        entity_type,
-        software_application_version,
-        time_on_task_sec,
-        num_access,
-        is_used,
-        report_period_days,
-        year,
-        month,
-        actor_role,
-        source_school_name,
-        exclusion_reason,
-        _source_file,
-        _source_row,
-        _source_record,
-        _record_signal,
-        _file_sha256
+        {{ activity_shape_columns() }}
     from {{ ref('int_graph__teams_activity') }}
     {{ new_file_versions_only(ref('int_graph__teams_activity')) }}
 ),
 
 iready_lessons as (
     select
-        event_id,
-        event_type,
-        event_actor,
-        actor_key_type,
-        actor_key,
-        event_object,
-        event_time,
-        entity_type,
-        software_application_version,
-        time_on_task_sec,
-        num_access,
-        is_used,
-        report_period_days,
-        year,
-        month,
-        actor_role,
-        source_school_name,
-        exclusion_reason,
-        _source_file,
-        _source_row,
-        _source_record,
-        _record_signal,
-        _file_sha256
+        {{ activity_shape_columns() }}
     from {{ ref('int_iready__lesson_activity') }}
     {{ new_file_versions_only(ref('int_iready__lesson_activity')) }}
 ),

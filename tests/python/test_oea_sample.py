@@ -167,3 +167,15 @@ def test_no_oea_id_or_name_reaches_the_warehouse(oea_district: District) -> None
     # THEN no text column of the warehouse holds one, and every name column is
     # masked
     assert delivered.leaks(oea_district, values) == []
+
+
+def test_summary_warns_about_a_source_that_reaches_no_student(
+    oea_district: District,
+) -> None:
+    # WHEN the summary is printed for the OEA sample
+    result = ok(run_cli("summary", data_dir=oea_district.data_dir))
+    # THEN it lists digital_activity per source with its match rate, and warns that
+    # no Insights activity reaches a student
+    assert "MS_GraphAPI_Teams" in result.stdout and "100.0%" in result.stdout
+    assert "no MS_Insights activity reaches a student" in result.stderr
+    assert "no MS_GraphAPI_M365 activity" not in result.stderr
