@@ -6,6 +6,8 @@ Every path can be set on its own; by default all of them sit under one data fold
     HE_LANDING_DIR     delivered files, a sub-folder per source (<data>/landing)
     HE_RESTRICTED_DB   raw tables, manifest, rejects, lookups (<data>/restricted.duckdb)
     HE_WAREHOUSE_DB    dbt's target: staging to serving views (<data>/warehouse.duckdb)
+    HE_SERVING_DB      what BI tools open: the published serving tables
+                       (<data>/serving.duckdb; its docs site goes beside it, in docs/)
     HE_PSEUDONYM_SALT  the pseudonyms' secret key (at least 16 bytes, no default)
     HE_MEMORY_LIMIT    memory DuckDB may use before spilling to disk (default 4GB)
 """
@@ -45,6 +47,7 @@ class Paths:
     landing_dir: Path
     restricted_db: Path
     warehouse_db: Path
+    serving_db: Path
 
     @classmethod
     def resolve(
@@ -65,11 +68,23 @@ class Paths:
             landing_dir=_path(env, "HE_LANDING_DIR", base / "landing"),
             restricted_db=_path(env, "HE_RESTRICTED_DB", base / "restricted.duckdb"),
             warehouse_db=_path(env, "HE_WAREHOUSE_DB", base / "warehouse.duckdb"),
+            serving_db=_path(env, "HE_SERVING_DB", base / "serving.duckdb"),
         )
 
     @property
     def lock_file(self) -> Path:
         return self.data_dir / ".pipeline.lock"
+
+    @property
+    def build_passed_file(self) -> Path:
+        """Written after a full `dbt build` passed; removed when a dbt command that
+        writes or tests the warehouse starts. `publish` requires it."""
+        return self.warehouse_db.with_name(self.warehouse_db.name + ".passed")
+
+    @property
+    def docs_file(self) -> Path:
+        """The static dbt docs site, beside the published file it describes."""
+        return self.serving_db.parent / "docs" / "index.html"
 
     def dbt_env(self) -> dict[str, str]:
         """The variables profiles.yml reads."""
