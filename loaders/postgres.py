@@ -3,9 +3,11 @@
 Power BI, Tableau, Metabase and Grafana ship PostgreSQL connectors; this gives them
 the same schemas, tables, columns and comments as serving.duckdb. The copy replaces
 the previous one atomically: in one transaction every table is loaded into a new
-schema `<schema>__next`, the current schema is renamed away and the new one renamed
-into its place. Readers see the old tables or the new ones, never a mix; a failure
-anywhere rolls everything back and leaves the old tables as they were.
+schema `<schema>__next`, the current schema is renamed away (`<schema>__retired_<time>`)
+and the new one renamed into its place. Readers see the old tables or the new ones,
+never a mix; a failure anywhere rolls everything back and leaves the old tables as they
+were. Retired schemas are dropped afterwards, without waiting for a reader that still
+holds one (a later publish drops it).
 
 Rows travel as CSV from DuckDB's COPY, through a pipe, into PostgreSQL's COPY: no
 Python per row and no temporary file, whatever the size.
@@ -17,6 +19,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +28,7 @@ from typing import BinaryIO
 
 import duckdb
 import psycopg
-from psycopg import sql
+from psycopg import errors, sql
 from psycopg.conninfo import conninfo_to_dict
 
 from loaders.publish import PublishedTable
@@ -34,7 +37,8 @@ from loaders.restricted import quote_ident
 log = logging.getLogger(__name__)
 
 NEXT_SUFFIX = "__next"
-PREVIOUS_SUFFIX = "__previous"
+RETIRED_INFIX = "__retired_"
+DROP_WAIT = "2s"
 BLOCK_BYTES = 1 << 20
 
 # DuckDB type -> PostgreSQL type. Anything else is refused by name rather than
@@ -101,6 +105,7 @@ def publish_to_postgres(
     their tables (new schemas carry no grants of the ones they replace).
     """
     where = describe_url(url)
+    swapped = False
     try:
         with (
             duckdb.connect(str(serving_db), read_only=True) as source,
@@ -120,18 +125,16 @@ def publish_to_postgres(
                     if reader_role:
                         _grant_reading(target, schema, reader_role)
                     _swap(target, schema)
-            # Outside the swap, so a reader's long query on an old table delays only
-            # this clean-up, never the swap.
+            swapped = True
             for schema in schemas:
-                target.execute(
-                    sql.SQL("drop schema if exists {} cascade").format(
-                        sql.Identifier(schema + PREVIOUS_SUFFIX)
-                    )
-                )
+                _drop_retired(target, schema)
     except psycopg.Error as error:
-        raise PostgresError(
-            f"copying to {where} failed; its tables are unchanged: {error}"
-        ) from None
+        state = (
+            "the new tables are in place; old ones may be left to drop"
+            if swapped
+            else "its tables are unchanged"
+        )
+        raise PostgresError(f"copying to {where} failed ({state}): {error}") from None
     log.info("postgres: replaced %s in %s", ", ".join(schemas), where)
     return tuple(copied)
 
@@ -258,18 +261,42 @@ def _csv_stream(source: duckdb.DuckDBPyConnection, select: str) -> Iterator[Bina
 
 
 def _swap(target: psycopg.Connection, schema: str) -> None:
+    """Retire the current schema and put the new one in its place. Renaming a schema
+    waits for no reader: queries lock tables, not schemas."""
     current = sql.Identifier(schema)
-    previous = sql.Identifier(schema + PREVIOUS_SUFFIX)
-    target.execute(sql.SQL("drop schema if exists {} cascade").format(previous))
     exists = target.execute(
         "select 1 from pg_namespace where nspname = %s", [schema]
     ).fetchone()
     if exists:
+        retired = f"{schema}{RETIRED_INFIX}{time.strftime('%Y%m%d%H%M%S')}"
+        retired += f"_{time.monotonic_ns() % 1_000_000:06d}"
         target.execute(
-            sql.SQL("alter schema {} rename to {}").format(current, previous)
+            sql.SQL("alter schema {} rename to {}").format(
+                current, sql.Identifier(retired)
+            )
         )
     target.execute(
         sql.SQL("alter schema {} rename to {}").format(
             sql.Identifier(schema + NEXT_SUFFIX), current
         )
     )
+
+
+def _drop_retired(target: psycopg.Connection, schema: str) -> None:
+    """Drop the retired copies of `schema`. One whose tables a reader still holds
+    (a long query, an open transaction) is left for a later publish rather than
+    waited for."""
+    names = target.execute("select nspname from pg_namespace").fetchall()
+    target.execute(f"set lock_timeout = '{DROP_WAIT}'")
+    try:
+        for (name,) in names:
+            if not name.startswith(schema + RETIRED_INFIX):
+                continue
+            try:
+                target.execute(
+                    sql.SQL("drop schema {} cascade").format(sql.Identifier(name))
+                )
+            except errors.LockNotAvailable:
+                log.info("postgres: %s is still being read; dropped later", name)
+    finally:
+        target.execute("reset lock_timeout")
