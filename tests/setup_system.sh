@@ -6,7 +6,10 @@
 set -uo pipefail
 
 # command to look for -> Debian package that provides it
-declare -A wanted=()
+declare -A wanted=(
+    [chromium]=chromium            # the docs-site test (driven by playwright)
+    [pg_ctlcluster]=postgresql     # the `publish --postgres` tests (server and psql)
+)
 
 missing=()
 for cmd in "${!wanted[@]}"; do
