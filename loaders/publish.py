@@ -3,10 +3,11 @@
 Every view in a serving schema of the warehouse (`sqls2_*`, `sqls3_*`) becomes a table
 of the same schema and name, with the table and column descriptions of the dbt docs as
 comments. The file is built beside the published one as `serving_next.duckdb`, in
-DuckDB 1.5-compatible storage (the DuckDB inside ODBC/JDBC drivers and BI tools is
-1.x and cannot open DuckDB 2.0's format), checkpointed, closed and flushed to disk,
-then renamed over `serving.duckdb` in one atomic step. The file it replaces stays as
-`serving.previous.duckdb`, ready to put back.
+DuckDB 1.5-compatible storage (HE_SERVING_STORAGE_VERSION; the DuckDB inside ODBC/JDBC
+drivers and BI tools is 1.x and cannot open DuckDB 2.0's default format),
+checkpointed, closed and flushed to disk, then renamed over `serving.duckdb` in one
+atomic step. The file it replaces stays as `serving.previous.duckdb`, ready to put
+back.
 
 Readers never wait and never see a half-written file: one that holds the old file open
 keeps reading the old, complete snapshot; a new connection opens the new file. The
@@ -26,8 +27,8 @@ from pathlib import Path
 import duckdb
 
 from loaders.dbt import MANIFEST, passed_build
-from loaders.restricted import STORAGE_VERSION, quote_ident
-from loaders.settings import Paths, memory_limit
+from loaders.restricted import quote_ident
+from loaders.settings import Paths, memory_limit, serving_storage_version
 
 log = logging.getLogger(__name__)
 
@@ -182,11 +183,12 @@ def _write(
     warehouse: Path, staging: Path, descriptions: Descriptions
 ) -> tuple[PublishedTable, ...]:
     temp_dir = staging.with_name(staging.name + ".tmp")
+    storage = serving_storage_version()
     config = {
         "memory_limit": memory_limit(),
         "temp_directory": str(temp_dir),
-        # Anything this connection creates defaults to 1.x-readable storage too.
-        "storage_compatibility_version": STORAGE_VERSION,
+        # Anything this connection creates defaults to that storage version too.
+        "storage_compatibility_version": storage,
     }
     # The warehouse keeps its own catalog name (its file name), which is what its
     # views were written against.
@@ -200,7 +202,7 @@ def _write(
             )
             conn.execute(
                 f"attach {_literal(str(staging))} as {TARGET_ALIAS} "
-                f"(storage_version {_literal(STORAGE_VERSION)})"
+                f"(storage_version {_literal(storage)})"
             )
             for schema, view in serving_views(conn, source):
                 rows = _copy_view(conn, source, (schema, view), descriptions)

@@ -10,11 +10,13 @@ Every path can be set on its own; by default all of them sit under one data fold
                        (<data>/serving.duckdb; its docs site goes beside it, in docs/)
     HE_PSEUDONYM_SALT  the pseudonyms' secret key (at least 16 bytes, no default)
     HE_MEMORY_LIMIT    memory DuckDB may use before spilling to disk (default 4GB)
+    HE_SERVING_STORAGE_VERSION  oldest DuckDB that must open serving.duckdb (v1.5.0)
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,11 +32,28 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 MEMORY_LIMIT_ENV = "HE_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "4GB"
 
+SERVING_STORAGE_ENV = "HE_SERVING_STORAGE_VERSION"
+# Readable by DuckDB 1.5 and newer: the DuckDB inside most BI connectors is 1.x, and
+# DuckDB 2.0's own format (its default) cannot be opened by any 1.x.
+DEFAULT_SERVING_STORAGE = "v1.5.0"
+
 
 def memory_limit() -> str:
     """How much memory DuckDB may use in every step (it spills to disk beyond it),
     so a district-year runs on a laptop beside other work."""
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+def serving_storage_version() -> str:
+    """The DuckDB storage format serving.duckdb is written in: the oldest DuckDB
+    version that must open it (e.g. v1.0.0 for a BI tool that bundles DuckDB 1.0)."""
+    version = os.environ.get(SERVING_STORAGE_ENV) or DEFAULT_SERVING_STORAGE
+    if not re.fullmatch(r"v\d+\.\d+\.\d+", version):
+        raise ConfigError(
+            f"{SERVING_STORAGE_ENV}={version!r} is not a DuckDB version such as "
+            f"{DEFAULT_SERVING_STORAGE}."
+        )
+    return version
 
 
 class ConfigError(Exception):

@@ -40,19 +40,24 @@ def oea_data() -> Path:
 
 
 def run_cli(
-    *args: str, data_dir: Path | None = None, salt: str | None = TEST_SALT
+    *args: str,
+    data_dir: Path | None = None,
+    salt: str | None = TEST_SALT,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m loaders [--data-dir D] ARGS` the way a user would."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HE_")}
+    """Run `python -m loaders [--data-dir D] ARGS` the way a user would, with no
+    HE_* variables but the salt and those in `env`."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HE_")}
+    environment.update(env or {})
     if salt is not None:
-        env["HE_PSEUDONYM_SALT"] = salt
+        environment["HE_PSEUDONYM_SALT"] = salt
     command = [sys.executable, "-m", "loaders"]
     if data_dir is not None:
         command += ["--data-dir", str(data_dir)]
     return subprocess.run(
         [*command, *args],
         cwd=PROJECT_DIR,
-        env=env,
+        env=environment,
         capture_output=True,
         text=True,
         check=False,

@@ -439,3 +439,23 @@ def test_publish_refuses_while_a_program_writes_the_served_file(
     assert "serving.duckdb.wal exists" in result.stderr
     assert _sha256(copy / "serving.duckdb") == before
     os.remove(wal)
+
+
+def test_storage_version_can_be_lowered_for_older_bi_tools(
+    published_district: PublishedDistrict, tmp_path: Path
+) -> None:
+    # GIVEN a copy of a built district and a BI tool whose DuckDB is 1.0
+    copy = tmp_path / "copy"
+    shutil.copytree(
+        published_district.data_dir, copy, ignore=shutil.ignore_patterns("landing")
+    )
+    # WHEN publishing with HE_SERVING_STORAGE_VERSION=v1.0.0
+    ok(run_cli("publish", data_dir=copy, env={"HE_SERVING_STORAGE_VERSION": "v1.0.0"}))
+    # THEN the file is in v1.0.0 storage, with the same tables
+    with duckdb.connect(str(copy / "serving.duckdb"), read_only=True) as conn:
+        tags = conn.execute(
+            "select tags from duckdb_databases() where database_name = 'serving'"
+        ).fetchone()[0]
+        tables = conn.execute("select count(*) from duckdb_tables()").fetchone()[0]
+    assert tags["storage_version"].startswith("v1.0.0")
+    assert tables == len(_serving_views(published_district))
