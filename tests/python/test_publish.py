@@ -183,26 +183,38 @@ def test_serving_file_holds_every_serving_view_as_a_described_table(
     assert not (district.data_dir / "serving_next.duckdb").exists()
 
 
+def _copy(district: District, target: Path) -> District:
+    """The district's files but its landing folder, in `target`."""
+    shutil.copytree(district.data_dir, target, ignore=shutil.ignore_patterns("landing"))
+    return District(target)
+
+
 def test_previous_version_is_kept_for_rollback(
-    published_district: PublishedDistrict,
+    published_district: PublishedDistrict, tmp_path: Path
 ) -> None:
-    # GIVEN the district published by `pipeline`, then again after a view was added
-    district = published_district
-    # THEN the previous file is the first publication: complete, without the new view
-    previous = district.query(
-        "select schema_name || '.' || table_name from duckdb_tables() order by 1",
-        "serving",
-    )
+    # GIVEN a published district whose warehouse gains a new serving view
+    district = _copy(published_district, tmp_path / "copy")
+    published = _sha256(district.serving)
+    with duckdb.connect(str(district.warehouse)) as conn:
+        conn.execute("create schema sqls3_rollback_check")
+        conn.execute("create view sqls3_rollback_check.added as select 1 as x")
+    # WHEN it is published again
+    ok(run_cli("publish", data_dir=district.data_dir))
+    # THEN the previous file is the former publication, byte for byte, and complete
+    assert _sha256(district.previous) == published
     with duckdb.connect(str(district.previous), read_only=True) as conn:
         before = conn.execute(
-            "select schema_name || '.' || table_name from duckdb_tables() order by 1"
+            "select schema_name || '.' || table_name from duckdb_tables()"
         ).fetchall()
         rows = conn.execute(
             "select count(*) from sqls2_digital_activity.digital_activity"
         ).fetchone()[0]
-    assert set(before) == set(previous) - {(".".join(MIXED_CASE_VIEW),)}
-    assert rows == _participation(district)[2]
-    assert district.previous.stat().st_ino != district.serving.stat().st_ino
+    assert rows == _participation(published_district)[2]
+    # AND only the new file has the new view's table
+    after = district.query(
+        "select schema_name || '.' || table_name from duckdb_tables()", "serving"
+    )
+    assert set(after) - set(before) == {("sqls3_rollback_check.added",)}
 
 
 @pytest.fixture(scope="session")
@@ -425,10 +437,7 @@ def test_publish_refuses_while_a_program_writes_the_served_file(
 ) -> None:
     # GIVEN a copy of the published district whose serving file has a write-ahead log,
     # as when a BI tool opened it read-write
-    copy = tmp_path / "copy"
-    shutil.copytree(
-        published_district.data_dir, copy, ignore=shutil.ignore_patterns("landing")
-    )
+    copy = _copy(published_district, tmp_path / "copy").data_dir
     wal = copy / "serving.duckdb.wal"
     wal.write_bytes(b"")
     before = _sha256(copy / "serving.duckdb")
@@ -445,10 +454,7 @@ def test_storage_version_can_be_lowered_for_older_bi_tools(
     published_district: PublishedDistrict, tmp_path: Path
 ) -> None:
     # GIVEN a copy of a built district and a BI tool whose DuckDB is 1.0
-    copy = tmp_path / "copy"
-    shutil.copytree(
-        published_district.data_dir, copy, ignore=shutil.ignore_patterns("landing")
-    )
+    copy = _copy(published_district, tmp_path / "copy").data_dir
     # WHEN publishing with HE_SERVING_STORAGE_VERSION=v1.0.0
     ok(run_cli("publish", data_dir=copy, env={"HE_SERVING_STORAGE_VERSION": "v1.0.0"}))
     # THEN the file is in v1.0.0 storage, with the same tables
