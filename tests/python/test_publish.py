@@ -465,3 +465,18 @@ def test_storage_version_can_be_lowered_for_older_bi_tools(
         tables = conn.execute("select count(*) from duckdb_tables()").fetchone()[0]
     assert tags["storage_version"].startswith("v1.0.0")
     assert tables == len(_serving_views(published_district))
+
+
+def test_a_partial_build_leaves_nothing_to_publish(
+    published_district: PublishedDistrict, tmp_path: Path
+) -> None:
+    # GIVEN a copy of a published district, built and ready to publish
+    district = _copy(published_district, tmp_path / "copy")
+    published = _sha256(district.serving)
+    # WHEN only part of the project is rebuilt (its tests pass)
+    ok(run_cli("build", "--select", "sqls2_clever", data_dir=district.data_dir))
+    result = run_cli("publish", data_dir=district.data_dir)
+    # THEN publishing refuses: a partial build does not vouch for the warehouse
+    assert result.returncode != 0
+    assert "nothing to publish" in result.stderr
+    assert _sha256(district.serving) == published
