@@ -301,7 +301,7 @@ def _private_key(settings: SftpSettings) -> paramiko.PKey | None:
     if not settings.key:
         return None
     try:
-        return paramiko.PKey.from_path(settings.key, passphrase=settings.key_passphrase)
+        return paramiko.PKey.from_path(settings.key, password=settings.key_passphrase)
     except paramiko.PasswordRequiredException:
         raise ConfigError(
             f"the private key {settings.key} is encrypted: set "
