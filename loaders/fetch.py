@@ -36,6 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
+import duckdb
+
 from loaders import restricted
 from loaders.load import FileOutcome, LoadReport, load_landing
 from loaders.progress import Progress, size_text
@@ -143,18 +145,28 @@ class FetchReport:
 
     def summary(self) -> str:
         downloaded = [entry for entry in self.entries if entry.downloaded]
-        unchanged = [e for e in self.entries if e.unchanged_since and not e.downloaded]
-        rows = self.load.rows_loaded if self.load else 0
-        skipped = len(self.with_status("skipped")) - sum(
-            1 for entry in unchanged if entry.status == "skipped"
+        unchanged = [entry for entry in self.entries if entry.unchanged_since]
+        skipped = [
+            entry
+            for entry in self.with_status("skipped")
+            if not (entry.downloaded or entry.unchanged_since)
+        ]
+        fetched = (
+            f"{len(downloaded):,} fetched "
+            f"({size_text(sum(entry.remote.size for entry in downloaded))})"
         )
+        if self.load is None:
+            loaded = "not loaded (--no-load)"
+        else:
+            loaded = (
+                f"{len(self.with_status('loaded')):,} loaded "
+                f"({self.load.rows_loaded:,} rows), "
+                f"{len(self.with_status('duplicate')):,} duplicates, "
+                f"{len(self.with_status('quarantined')):,} quarantined"
+            )
         return (
-            f"fetch from {self.transport}: {len(downloaded):,} fetched "
-            f"({size_text(sum(entry.remote.size for entry in downloaded))}), "
-            f"{len(self.with_status('loaded')):,} loaded ({rows:,} rows), "
-            f"{len(self.with_status('duplicate')):,} duplicates, "
-            f"{len(self.with_status('quarantined')):,} quarantined, "
-            f"{len(unchanged):,} unchanged, {skipped:,} skipped, "
+            f"fetch from {self.transport}: {fetched}, {loaded}, "
+            f"{len(unchanged):,} unchanged, {len(skipped):,} skipped, "
             f"{len(self.with_status('error')):,} errors in {self.elapsed:.1f} s"
         )
 
@@ -201,13 +213,14 @@ def fetch(
     for entry in entries:
         if entry.status is None:
             _settle(entry, load_report is not None, outcomes.get(entry.local_relative))
-    report = FetchReport(
-        transport.identity, entries, load_report, time.monotonic() - started
+    run_id = _record(paths.restricted_db, transport.identity, entries)
+    return FetchReport(
+        transport.identity,
+        entries,
+        load_report,
+        time.monotonic() - started,
+        run_id,
     )
-    report.run_id = _record(paths.restricted_db, transport.identity, entries)
-    for entry in report.failures:
-        log.error("%s: %s", entry.recorded_path, entry.label)
-    return report
 
 
 # -- listing -----------------------------------------------------------------
@@ -618,69 +631,85 @@ def _record(restricted_db: Path, transport: str, entries: list[Entry]) -> int:
     with restricted.connect(restricted_db, all_tables()) as conn:
         conn.begin()
         run_id = conn.execute("select nextval('loader.fetch_run_seq')").fetchone()[0]
-        if entries:
-            conn.executemany(
-                "insert into loader.fetch_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    [
-                        run_id,
-                        transport,
-                        entry.recorded_path,
-                        entry.remote.kind,
-                        entry.remote.size,
-                        entry.remote.mtime,
-                        entry.downloaded,
-                        entry.sha256,
-                        entry.status,
-                        entry.reason,
-                        now,
-                    ]
-                    for entry in entries
-                ],
-            )
-        downloaded = [entry for entry in entries if entry.downloaded]
-        if downloaded:
-            conn.executemany(
-                """
-                insert into loader.fetch_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                on conflict (transport, remote_path) do update set
-                    local_path = excluded.local_path,
-                    remote_size = excluded.remote_size,
-                    remote_mtime = excluded.remote_mtime,
-                    file_sha256 = excluded.file_sha256,
-                    fetched_at = excluded.fetched_at,
-                    last_run_id = excluded.last_run_id,
-                    last_status = excluded.last_status,
-                    last_reason = excluded.last_reason
-                """,
-                [
-                    [
-                        transport,
-                        entry.recorded_path,
-                        entry.local_relative,
-                        entry.remote.size,
-                        entry.remote.mtime,
-                        entry.sha256,
-                        now,
-                        run_id,
-                        entry.status,
-                        entry.reason,
-                    ]
-                    for entry in downloaded
-                ],
-            )
-        unchanged = [e for e in entries if e.unchanged_since and not e.downloaded]
-        if unchanged:
-            conn.executemany(
-                "update loader.fetch_files set last_run_id = ?, last_status = ?, "
-                "last_reason = ? where transport = ? and remote_path = ?",
-                [
-                    [run_id, entry.status, entry.reason, transport, entry.recorded_path]
-                    for entry in unchanged
-                ],
-            )
+        _insert_values(
+            conn,
+            "loader.fetch_log",
+            [
+                (
+                    run_id,
+                    transport,
+                    entry.recorded_path,
+                    entry.remote.kind,
+                    entry.remote.size,
+                    entry.remote.mtime,
+                    entry.downloaded,
+                    entry.local_relative if entry.sha256 else None,
+                    entry.sha256,
+                    entry.status,
+                    entry.reason,
+                    now,
+                )
+                for entry in entries
+            ],
+        )
+        conn.execute(
+            """
+            insert into loader.fetch_files
+            select
+                transport,
+                remote_path,
+                local_path,
+                remote_size,
+                remote_mtime,
+                file_sha256,
+                recorded_at,
+                run_id,
+                status,
+                reason
+            from loader.fetch_log
+            where run_id = ? and downloaded
+            on conflict (transport, remote_path) do update set
+                local_path = excluded.local_path,
+                remote_size = excluded.remote_size,
+                remote_mtime = excluded.remote_mtime,
+                file_sha256 = excluded.file_sha256,
+                fetched_at = excluded.fetched_at,
+                last_run_id = excluded.last_run_id,
+                last_status = excluded.last_status,
+                last_reason = excluded.last_reason
+            """,
+            [run_id],
+        )
+        conn.execute(
+            """
+            update loader.fetch_files
+            set
+                last_run_id = fetch_log.run_id,
+                last_status = fetch_log.status,
+                last_reason = fetch_log.reason
+            from loader.fetch_log
+            where fetch_log.run_id = ?
+                and fetch_log.transport = fetch_files.transport
+                and fetch_log.remote_path = fetch_files.remote_path
+                and not fetch_log.downloaded
+            """,
+            [run_id],
+        )
         conn.commit()
     return run_id
+
+
+def _insert_values(
+    conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], batch: int = 500
+) -> None:
+    """Insert rows with one statement per batch (a statement per row is slow)."""
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        marks = "(" + ", ".join("?" * len(chunk[0])) + ")"
+        conn.execute(
+            f"insert into {table} values {', '.join([marks] * len(chunk))}",
+            [value for row in chunk for value in row],
+        )
 
 
 def _utc_now() -> datetime:

@@ -69,6 +69,7 @@ create table if not exists loader.fetch_log (
     remote_size bigint,
     remote_mtime timestamp,
     downloaded boolean not null,
+    local_path varchar,
     file_sha256 varchar,
     status varchar not null,
     reason varchar,

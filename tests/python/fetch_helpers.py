@@ -124,7 +124,7 @@ class Client:
             "restricted",
         )
         prefix = self.server.remote_root.rstrip("/") + "/"
-        return {path.removeprefix(prefix): rest for path, *rest in rows}
+        return {path.removeprefix(prefix): tuple(rest) for path, *rest in rows}
 
     def statuses(self, run: str = "last") -> dict[str, str]:
         return {path: status for path, (status, _, _) in self.log(run).items()}

@@ -235,9 +235,9 @@ class AsyncsshServer(SftpServer):
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.acceptor = asyncio.run_coroutine_threadsafe(self._listen(), self.loop).result(
-            15
-        )
+        self.acceptor = asyncio.run_coroutine_threadsafe(
+            self._listen(), self.loop
+        ).result(15)
         self.port = self.acceptor.get_port()
 
     async def _listen(self) -> asyncssh.SSHAcceptor:
