@@ -284,6 +284,8 @@ def _list(session: _Session, source: Source) -> list[Entry]:
         except RefusedError as error:
             raise FetchError(str(error)) from None
         except TransientError as error:
+            if session.unreachable:
+                raise FetchError(f"{transport.identity}: {error}") from None
             raise FetchError(
                 f"cannot list {join(transport.root, folder.name)} on "
                 f"{transport.identity}: {error}"

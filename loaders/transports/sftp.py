@@ -4,9 +4,11 @@ The server's host key must already be pinned in a known_hosts file of our own
 (HE_SFTP_KNOWN_HOSTS): paramiko's RejectPolicy refuses any other, before anything
 about us (user name, key, password) is sent, and the message shows the offered key's
 fingerprint and the exact line that would pin it. The user's ~/.ssh and any SSH agent
-are never consulted unless asked (HE_SFTP_USE_AGENT). Every wait is bounded: connect,
-banner, authentication, channel opening and each read time out; a keepalive notices a
-dead connection. Secrets (password, key passphrase) are never logged or stored.
+are never consulted unless asked (HE_SFTP_USE_AGENT). Every wait is bounded:
+HE_SFTP_CONNECT_TIMEOUT covers the TCP connection, the server's SSH greeting and the
+key exchange; HE_SFTP_TIMEOUT covers authentication, opening the SFTP channel and
+each read; a keepalive notices a dead connection. Secrets (password, key passphrase)
+are never logged or stored.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ class SftpTransport(Transport):
                 password=settings.password,
                 pkey=self._pkey,
                 timeout=settings.connect_timeout,
-                banner_timeout=settings.timeout,
+                banner_timeout=settings.connect_timeout,
                 auth_timeout=settings.timeout,
                 channel_timeout=settings.timeout,
                 allow_agent=settings.use_agent,
@@ -132,12 +134,14 @@ class SftpTransport(Transport):
                 f"timed out connecting to {self.host}:{settings.port}"
             ) from None
         except (paramiko.SSHException, OSError, EOFError) as error:
+            handshake = client.get_transport()
+            greeted = bool(handshake and handshake.remote_version)
             client.close()
             if policy.offered is not None:
                 raise RefusedError(self._unknown_key(policy.offered)) from None
             raise TransientError(
                 f"cannot connect to {self.host}:{settings.port}: "
-                f"{_describe(error, settings.timeout)}"
+                + self._connect_failure(error, greeted)
             ) from None
         self._client, self._sftp = client, sftp
         log.debug("connected to %s", self.identity)
@@ -206,6 +210,17 @@ class SftpTransport(Transport):
         )
 
     # -- messages that say what happened and what to do -----------------------
+
+    def _connect_failure(self, error: BaseException, greeted: bool) -> str:
+        """paramiko reports a silent server as a banner error, or (when its own
+        handshake timer runs out first) as a missing session; say what it means."""
+        seconds = f"{self.settings.connect_timeout:g} s"
+        if isinstance(error, paramiko.SSHException):
+            if not greeted:
+                return f"the server sent no SSH greeting within {seconds}"
+            if "session" in str(error) or "timed out" in str(error):
+                return f"the SSH handshake did not finish within {seconds}"
+        return _describe(error, self.settings.connect_timeout)
 
     def _host_label(self) -> str:
         port = self.settings.port
@@ -301,7 +316,10 @@ def _private_key(settings: SftpSettings) -> paramiko.PKey | None:
     if not settings.key:
         return None
     try:
-        return paramiko.PKey.from_path(settings.key, password=settings.key_passphrase)
+        passphrase = settings.key_passphrase
+        return paramiko.PKey.from_path(
+            settings.key, password=passphrase.encode() if passphrase else None
+        )
     except paramiko.PasswordRequiredException:
         raise ConfigError(
             f"the private key {settings.key} is encrypted: set "
@@ -321,7 +339,4 @@ def _private_key(settings: SftpSettings) -> paramiko.PKey | None:
 def _describe(error: BaseException, timeout: float) -> str:
     if isinstance(error, TimeoutError):
         return f"no answer from the server within {timeout:g} s"
-    text = str(error).strip() or type(error).__name__
-    if "banner" in text.lower():
-        text += f" (no SSH greeting within {timeout:g} s)"
-    return text
+    return str(error).strip() or type(error).__name__

@@ -174,3 +174,15 @@ def scripted_server(ssh_keys: Keys, tmp_path: Path) -> Iterator[AsyncsshServer]:
     server = AsyncsshServer(ssh_keys, tmp_path / "scripted", password="open sesame")
     yield server
     server.stop()
+
+
+@pytest.fixture(params=["sshd", "asyncssh"])
+def each_server(
+    request: pytest.FixtureRequest, ssh_keys: Keys, tmp_path: Path
+) -> Iterator[SftpServer]:
+    """The test runs once against each server kind (sshd only where installed)."""
+    if request.param == "sshd" and not sshd_available():
+        pytest.skip("OpenSSH sshd is not installed (tests/setup_system.sh installs it)")
+    server = start_server(request.param, ssh_keys, tmp_path / "server")
+    yield server
+    server.stop()
