@@ -245,12 +245,15 @@ class _Session:
                 if connecting:
                     self.transport.connect()
                     self.connected = True
+                    connecting = False
                 return action()
             except TransientError as error:
                 self.connected = False
                 self.transport.close()
                 if attempt == attempts:
                     if connecting:
+                        # Not even a connection: the files after this one would
+                        # only wait for the same timeouts.
                         self.unreachable = str(error)
                     raise TransientError(
                         f"{error} (gave up after {attempts} attempt"

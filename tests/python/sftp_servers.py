@@ -215,6 +215,7 @@ class Faults:
     drop_connection: set[str] = field(default_factory=set)  # once, mid-file
     append: dict[str, bytes] = field(default_factory=dict)  # once, on first read
     stall: set[str] = field(default_factory=set)  # mid-file, until removed
+    stall_offset: int = 64 * 1024  # where in the file the stall starts
     extra_names: dict[str, list[str]] = field(default_factory=dict)  # folder: names
     opened: list[str] = field(default_factory=list)  # names of files opened
 
@@ -231,7 +232,7 @@ class AsyncsshServer(SftpServer):
         self.password = password
         self.faults = Faults()
         self.auth_requests = 0
-        self.closing = False
+        self.connections: list[asyncssh.SSHServerConnection] = []
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -244,6 +245,9 @@ class AsyncsshServer(SftpServer):
         owner = self
 
         class Server(asyncssh.SSHServer):
+            def connection_made(self, connection: asyncssh.SSHServerConnection) -> None:
+                owner.connections.append(connection)
+
             def begin_auth(self, username: str) -> bool:
                 owner.auth_requests += 1
                 return True
@@ -270,18 +274,24 @@ class AsyncsshServer(SftpServer):
         return self.auth_requests
 
     def stop(self) -> None:
-        self.closing = True
         self.faults.stall.clear()
 
         async def close() -> None:
             self.acceptor.close()
+            for connection in self.connections:
+                connection.abort()
             await self.acceptor.wait_closed()
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
 
         try:
             asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(10)
+            self.loop.close()
 
 
 class _ScriptedSftp(asyncssh.SFTPServer):
@@ -307,7 +317,7 @@ class _ScriptedSftp(asyncssh.SFTPServer):
             faults.drop_connection.discard(name)
             self.connection.abort()
             raise asyncssh.SFTPFailure("connection dropped by the test")
-        while offset >= FAULT_OFFSET and name in faults.stall:
+        while offset >= faults.stall_offset and name in faults.stall:
             await asyncio.sleep(0.05)
         return super().read(file_obj, offset, size)  # type: ignore[return-value]
 
