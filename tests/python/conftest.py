@@ -112,10 +112,12 @@ class District:
     def rows(self, pattern: str) -> list[dict[str, str]]:
         return [row for path in self.files(pattern) for row in csv_rows(path)]
 
-    def query(self, sql: str, database: str = "warehouse") -> list[tuple]:
+    def query(
+        self, sql: str, database: str = "warehouse", parameters: list | None = None
+    ) -> list[tuple]:
         path = self.warehouse if database == "warehouse" else self.restricted
         with duckdb.connect(str(path), read_only=True) as conn:
-            return conn.execute(sql).fetchall()
+            return conn.execute(sql, parameters).fetchall()
 
     def scalar(self, sql: str, database: str = "warehouse") -> object:
         return self.query(sql, database)[0][0]

@@ -3,13 +3,16 @@ fetched and loaded exactly once, and every remote file gets one status per run."
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import os
+import shutil
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import District, ok, run_cli
+from conftest import District, csv_rows, generate, ok, run_cli
 from fetch_helpers import (
     DELIVERED,
     PARTICIPATION,
@@ -344,3 +347,67 @@ def test_every_fetchable_name_lands_where_the_loader_reads_it(tmp_path: Path) ->
         folder = delivered.relative_path.split("/")[1]
         assert delivered.table.name == folder.replace("-", "_")
         assert delivered.metadata["_user_type"] in delivered.path.name
+
+
+@pytest.mark.slow
+def test_a_restated_report_replaces_its_earlier_version_end_to_end(
+    client: Client, tmp_path: Path, salt: str
+) -> None:
+    # GIVEN a generated district's Clever files on the server, fetched and built
+    root = client.server.root
+    generated = generate(tmp_path / "generated")
+    shutil.copytree(generated.landing / "clever", root, dirs_exist_ok=True)
+    for path in root.rglob("*.csv"):
+        os.utime(path, (DELIVERED, DELIVERED))
+    ok(client.fetch("--build"))
+    restated = sorted((root / PARTICIPATION).glob("*-students.csv"))[0]
+    relative = f"clever/{PARTICIPATION}/{restated.name}"
+    rows = csv_rows(restated)
+    assert len(rows) > 1
+    # WHEN Clever restates that report: same name, one row changed, a day later
+    changed = rows[0]
+    old_logins = int(changed["num_logins"])
+    changed["num_logins"] = str(old_logins + 50)
+    with restated.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    os.utime(restated, (DELIVERED + 86_400, DELIVERED + 86_400))
+    ok(client.fetch("--build"))
+    # THEN fetch downloads and loads it as a new version, and only it
+    log = client.log()
+    assert log[f"{PARTICIPATION}/{restated.name}"][::2] == ("loaded", True)
+    assert sum(downloaded for _, _, downloaded in log.values()) == 1
+    assert client.district.query(
+        "select status from loader.manifest where file_path = ? order by file_id",
+        "restricted",
+        [relative],
+    ) == [("loaded",), ("loaded",)]
+    # AND staging holds the new version's rows only, not the sum of both versions
+    district = client.district
+    assert district.scalar(
+        "select count(*) from staging.stg_clever__daily_participation "
+        f"where _source_file = '{relative}'"
+    ) == len(rows)
+    participation_rows = data_rows(sorted((root / PARTICIPATION).glob("*.csv")))
+    assert (
+        district.scalar("select count(*) from staging.stg_clever__daily_participation")
+        == participation_rows
+    )
+    # AND so does digital_activity, where the changed row carries the new value
+    assert (
+        district.scalar(
+            "select count(*) from sqls2_digital_activity.digital_activity "
+            "where event_object = 'Clever_Daily_Participation'"
+        )
+        == participation_rows
+    )
+    actor = hashlib.sha256((changed["sis_id"] + salt).encode()).hexdigest()
+    assert district.query(
+        "select generated_aggregateMeasure_metric_numAccess "
+        "from sqls2_digital_activity.digital_activity "
+        "where event_object = 'Clever_Daily_Participation' and event_actor = ? "
+        "and cast(event_eventTime as date) = ?",
+        "warehouse",
+        [actor, changed["date"]],
+    ) == [(old_logins + 50,)]
