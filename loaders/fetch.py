@@ -478,11 +478,7 @@ def _download_once(transport: Transport, entry: Entry) -> str:
     assert entry.local_path is not None
     listed = entry.remote
     before = transport.lstat(listed.path)
-    if (before.kind, before.size, before.mtime) != (
-        listed.kind,
-        listed.size,
-        listed.mtime,
-    ):
+    if before.version != listed.version:
         raise _Changed(f"changed since it was listed ({_change(listed, before)})")
     part = entry.local_path.with_name(entry.local_path.name + ".part")
     part.parent.mkdir(parents=True, exist_ok=True)
@@ -504,11 +500,7 @@ def _download_once(transport: Transport, entry: Entry) -> str:
             local.flush()
             os.fsync(local.fileno())
         after = transport.lstat(listed.path)
-        if (after.kind, after.size, after.mtime) != (
-            before.kind,
-            before.size,
-            before.mtime,
-        ):
+        if after.version != before.version:
             raise _Changed(f"changed while downloading ({_change(before, after)})")
         if received != before.size:
             raise _Changed(

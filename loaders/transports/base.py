@@ -36,6 +36,11 @@ class RemoteFile:
     size: int
     mtime: datetime  # UTC, naive, as precise as the server tells
 
+    @property
+    def version(self) -> tuple[str, int, datetime]:
+        """What says the file is unchanged: kind, size and modification time."""
+        return self.kind, self.size, self.mtime
+
     @staticmethod
     def kind_of(mode: int | None) -> str:
         if mode is None:

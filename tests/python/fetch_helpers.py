@@ -33,27 +33,34 @@ def report_name(folder: str, day: str, user_type: str = "students") -> str:
 
 
 def participation_csv(day: str, user_type: str = "students", users: int = 3) -> str:
-    header = PARTICIPATION_HEADER
-    if user_type == "staff":
-        header = header.replace("sis_id", "staff_id")
-    lines = [header] + [
-        f"{day},{user_type[0]}{n},cu-{user_type}-{n},sch1,North School,"
-        f"{'True' if n % 2 else 'False'},{n % 4},{n % 3}"
-        for n in range(1, users + 1)
-    ]
-    return "\n".join(lines) + "\n"
+    return _report_csv(
+        PARTICIPATION_HEADER,
+        user_type,
+        [
+            f"{day},{user_type[0]}{n},cu-{user_type}-{n},sch1,North School,"
+            f"{'True' if n % 2 else 'False'},{n % 4},{n % 3}"
+            for n in range(1, users + 1)
+        ],
+    )
 
 
 def usage_csv(day: str, user_type: str = "students", users: int = 2) -> str:
-    header = USAGE_HEADER
+    return _report_csv(
+        USAGE_HEADER,
+        user_type,
+        [
+            f"{day},{user_type[0]}{n},cu-{user_type}-{n},sch1,North School,app,"
+            f"Reading App,res-{n},{n}"
+            for n in range(1, users + 1)
+        ],
+    )
+
+
+def _report_csv(header: str, user_type: str, rows: list[str]) -> str:
+    """Clever's file: staff files name the id column staff_id."""
     if user_type == "staff":
         header = header.replace("sis_id", "staff_id")
-    lines = [header] + [
-        f"{day},{user_type[0]}{n},cu-{user_type}-{n},sch1,North School,app,"
-        f"Reading App,res-{n},{n}"
-        for n in range(1, users + 1)
-    ]
-    return "\n".join(lines) + "\n"
+    return "\n".join([header, *rows]) + "\n"
 
 
 def deliver(
