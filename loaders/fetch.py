@@ -61,8 +61,6 @@ T = TypeVar("T")
 
 CHUNK_BYTES = 256 * 1024
 MAX_RETRY_DELAY = 60.0
-# Statuses; `skipped` and `error` always come with a reason.
-STATUSES = ("loaded", "duplicate", "quarantined", "skipped", "error")
 
 
 @dataclass(frozen=True)

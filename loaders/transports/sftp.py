@@ -53,7 +53,7 @@ class SftpSettings:
     key: Path | None = None
     key_passphrase: str | None = field(default=None, repr=False)
     password: str | None = field(default=None, repr=False)
-    root: str = "/"
+    root: str = ""  # relative to the folder the server logs us into
     known_hosts: Path | None = None
     connect_timeout: float = 30.0
     timeout: float = 60.0

@@ -135,7 +135,9 @@ class SshdServer(SftpServer):
     def __init__(self, keys: Keys, work: Path) -> None:
         root = work / "remote"
         root.mkdir(parents=True)
-        super().__init__("sshd", keys, root, str(root), port=free_port())
+        # internal-sftp starts in the served folder, so the client leaves
+        # HE_SFTP_ROOT at its default (the login folder), as with Clever.
+        super().__init__("sshd", keys, root, "", port=free_port())
         self.log = work / "sshd.log"
         authorized = work / "authorized_keys"
         authorized.write_text(keys.client.public_line + "\n")
