@@ -19,6 +19,7 @@ import click
 
 from loaders import sources as source_registry
 from loaders.dbt import DbtError, run_dbt
+from loaders.fetch import FetchError, fetch, open_transport
 from loaders.generate import DistrictSpec, generate
 from loaders.load import LoadReport, load_landing
 from loaders.lock import LockedError, pipeline_lock
@@ -52,11 +53,17 @@ def main() -> None:
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool, data_dir: Path | None) -> None:
     """Hybrid Engagement on DuckDB: OEA's Hybrid Student Engagement package on one
-    laptop. Typical day: `hybrid-engagement load && hybrid-engagement build`."""
+    laptop. Typical day: `hybrid-engagement fetch --build` (or `load` and `build`
+    for files delivered into the landing folder by other means)."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(message)s",
         datefmt="%H:%M:%S",
+    )
+    # paramiko logs every handshake and prints tracebacks for failures we report
+    # ourselves, in plain words.
+    logging.getLogger("paramiko").setLevel(
+        logging.INFO if verbose else logging.CRITICAL
     )
     ctx.obj = {"data_dir": data_dir}
 
@@ -186,6 +193,64 @@ def _load(paths: Paths, source_names: tuple[str, ...]) -> LoadReport:
             "or remove it, then run again."
         )
     return report
+
+
+@cli.command("fetch")
+@click.option(
+    "--config",
+    "config_file",
+    envvar="HE_FETCH_CONFIG",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML file with [sftp] and [fetch] settings, kept outside git "
+    "[env HE_FETCH_CONFIG]. HE_SFTP_* and HE_FETCH_* variables override it.",
+)
+@click.option(
+    "--from-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Mirror this local drop folder (laid out like the SFTP server) instead "
+    "of connecting to SFTP.",
+)
+@click.option(
+    "--load/--no-load",
+    default=True,
+    show_default=True,
+    help="Load what was fetched (`load` alone loads later).",
+)
+@click.option(
+    "--build", is_flag=True, help="Then run `dbt build`, under the same lock."
+)
+@_lock_option
+@click.pass_context
+def fetch_command(
+    ctx: click.Context,
+    config_file: Path | None,
+    from_dir: Path | None,
+    load: bool,
+    build: bool,
+    wait_seconds: float,
+) -> None:
+    """Fetch Clever's new and changed report files from its SFTP server into
+    <landing>/clever/, each once, then load them. Connection settings: HE_SFTP_HOST,
+    _PORT, _USER, _KEY, _KEY_PASSPHRASE, _PASSWORD, _ROOT, _KNOWN_HOSTS (see the
+    README). Exits non-zero if any report file was left unfetched or unloaded."""
+    paths = _paths(ctx)
+    salt = _salt(allow_demo=False) if build else None
+    try:
+        transport, settings = open_transport(from_dir=from_dir, config_file=config_file)
+    except (ConfigError, FileNotFoundError) as error:
+        raise click.ClickException(str(error)) from None
+    with _locked(paths, wait_seconds):
+        try:
+            report = fetch(
+                transport, source_registry.SOURCES["clever"], paths, settings, load=load
+            )
+        except FetchError as error:
+            raise RunFailed(str(error)) from None
+        click.echo(report.summary())
+        if build and salt is not None:
+            _dbt(["build"], paths, salt)
+    if report.failures:
+        raise RunFailed(report.failure_message())
 
 
 @cli.command("build", context_settings={"ignore_unknown_options": True})

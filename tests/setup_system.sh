@@ -6,7 +6,9 @@
 set -uo pipefail
 
 # command to look for -> Debian package that provides it
-declare -A wanted=()
+declare -A wanted=(
+    [/usr/sbin/sshd]=openssh-server
+)
 
 missing=()
 for cmd in "${!wanted[@]}"; do
