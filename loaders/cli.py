@@ -19,7 +19,9 @@ from typing import Any
 import click
 
 from loaders import pipeline
+from loaders import sources as source_registry
 from loaders.dbt import DbtError, run_dbt
+from loaders.fetch import FetchError, fetch, open_transport
 from loaders.generate import DistrictSpec, generate
 from loaders.lock import LockedError, pipeline_lock
 from loaders.pipeline import PipelineFailed, Run, Step
@@ -53,11 +55,17 @@ def main() -> None:
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool, data_dir: Path | None) -> None:
     """Hybrid Engagement on DuckDB: OEA's Hybrid Student Engagement package on one
-    laptop. Typical day: `hybrid-engagement pipeline` (load, dbt build, publish)."""
+    laptop. Typical day: `hybrid-engagement pipeline` (fetch, load, dbt build,
+    publish)."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(message)s",
         datefmt="%H:%M:%S",
+    )
+    # paramiko logs every handshake and prints tracebacks for failures we report
+    # ourselves, in plain words.
+    logging.getLogger("paramiko").setLevel(
+        logging.INFO if verbose else logging.CRITICAL
     )
     ctx.obj = {"data_dir": data_dir}
 
@@ -166,6 +174,64 @@ def load_command(
         _run_steps(Run(paths, salt="", source_names=source_names), [_LOAD])
 
 
+@cli.command("fetch")
+@click.option(
+    "--config",
+    "config_file",
+    envvar="HE_FETCH_CONFIG",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML file with [sftp] and [fetch] settings, kept outside git "
+    "[env HE_FETCH_CONFIG]. HE_SFTP_* and HE_FETCH_* variables override it.",
+)
+@click.option(
+    "--from-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Mirror this local drop folder (laid out like the SFTP server) instead "
+    "of connecting to SFTP.",
+)
+@click.option(
+    "--load/--no-load",
+    default=True,
+    show_default=True,
+    help="Load what was fetched (`load` alone loads later).",
+)
+@click.option(
+    "--build", is_flag=True, help="Then run `dbt build`, under the same lock."
+)
+@_lock_option
+@click.pass_context
+def fetch_command(
+    ctx: click.Context,
+    config_file: Path | None,
+    from_dir: Path | None,
+    load: bool,
+    build: bool,
+    wait_seconds: float,
+) -> None:
+    """Fetch Clever's new and changed report files from its SFTP server into
+    <landing>/clever/, each once, then load them. Connection settings: HE_SFTP_HOST,
+    _PORT, _USER, _KEY, _KEY_PASSPHRASE, _PASSWORD, _ROOT, _KNOWN_HOSTS (see the
+    README). Exits non-zero if any report file was left unfetched or unloaded."""
+    paths = _paths(ctx)
+    salt = _salt(allow_demo=False) if build else None
+    try:
+        transport, settings = open_transport(from_dir=from_dir, config_file=config_file)
+    except (ConfigError, FileNotFoundError) as error:
+        raise click.ClickException(str(error)) from None
+    with _locked(paths, wait_seconds):
+        try:
+            report = fetch(
+                transport, source_registry.SOURCES["clever"], paths, settings, load=load
+            )
+        except FetchError as error:
+            raise RunFailed(str(error)) from None
+        click.echo(report.summary())
+        if build and salt is not None:
+            _dbt(["build"], paths, salt)
+    if report.failures:
+        raise RunFailed(report.failure_message())
+
+
 @cli.command("build", context_settings={"ignore_unknown_options": True})
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 @_lock_option
@@ -253,22 +319,35 @@ def docs_command(ctx: click.Context, wait_seconds: float) -> None:
 
 
 @cli.command("pipeline")
+@click.option(
+    "--config",
+    "fetch_config",
+    envvar="HE_FETCH_CONFIG",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML file with [sftp] and [fetch] settings for the fetch step, kept "
+    "outside git [env HE_FETCH_CONFIG]; without it (or HE_SFTP_HOST) fetch is "
+    "skipped.",
+)
 @_postgres_options
 @_lock_option
 @click.pass_context
 def pipeline_command(
     ctx: click.Context,
+    fetch_config: Path | None,
     postgres_url: str | None,
     postgres_reader: str | None,
     wait_seconds: float,
 ) -> None:
-    """The daily run, under one lock: fetch (when configured), load, `dbt build`,
-    publish serving.duckdb, the docs site, and PostgreSQL (when configured). Stops
-    at the first failure; a failing dbt test never publishes."""
+    """The daily run, under one lock: fetch from Clever's SFTP (when configured),
+    load, `dbt build`, publish serving.duckdb, the docs site, and PostgreSQL (when
+    configured). Files left unfetched or quarantined do not stop it (what arrived is
+    published; it exits non-zero naming them); a failing dbt test stops it before
+    publish."""
     paths = _paths(ctx)
     run = Run(
         paths,
         salt=_salt(allow_demo=False),
+        fetch_config=fetch_config,
         postgres_url=postgres_url,
         postgres_reader=postgres_reader,
     )
@@ -353,13 +432,13 @@ def _run_steps(run: Run, steps: Sequence[Step], *, show: bool = False) -> None:
     except PipelineFailed as failed:
         if show:
             click.echo("\n" + pipeline.render_steps(failed.run))
-        names = [name for name, _ in steps]
-        unchanged = (
-            f"\n{run.paths.serving_db} is unchanged."
-            if "publish" in names[names.index(failed.step) :]
-            else ""
+        not_published = any(
+            outcome.name == "publish" and outcome.status != "done"
+            for outcome in failed.run.outcomes
         )
-        raise RunFailed(f"{failed.step} failed: {failed.error}{unchanged}") from None
+        unchanged = f"\n{run.paths.serving_db} is unchanged." if not_published else ""
+        status = next(o.status for o in failed.run.outcomes if o.name == failed.step)
+        raise RunFailed(f"{failed.step} {status}: {failed.error}{unchanged}") from None
     if show:
         click.echo("\n" + pipeline.render_steps(run))
 

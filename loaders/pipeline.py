@@ -2,12 +2,18 @@
 (-> PostgreSQL when configured).
 
 Each step is a function of the run's settings that returns one line saying what it
-did, or raises Skipped (nothing to do) or any other error (the run stops there). The
-commands `load`, `build`, `publish` and `docs` run single steps; `pipeline` and `demo`
-run them in order under one lock and print a summary. A step that fails stops the run,
-so a failed load or a failing dbt test never reaches `publish`: the published file
-stays what it was. To add a step (for example the HTML report), write a function like
-the ones below and add it to PIPELINE.
+did, or raises:
+
+* Skipped: nothing to do (no SFTP server configured, no PostgreSQL endpoint);
+* Incomplete: it did its work but left files behind (not fetched, quarantined); the
+  later steps still run, so everything that did arrive is built and published, and the
+  run ends non-zero naming those files;
+* anything else: the step failed and the run stops there. A failing dbt test therefore
+  never reaches `publish`: the published file stays what it was.
+
+The commands `load`, `build`, `publish` and `docs` run single steps; `pipeline` and
+`demo` run them in order under one lock and print a summary. To add a step (for
+example the HTML report), write a function like the ones below and add it to PIPELINE.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from pathlib import Path
 
 from loaders import sources as source_registry
 from loaders.dbt import STATIC_DOCS, last_run_statuses, run_dbt
+from loaders.fetch import FetchError, open_transport
+from loaders.fetch import fetch as fetch_files
 from loaders.load import LoadReport, load_landing
 from loaders.postgres import describe_url, publish_to_postgres
 from loaders.publish import SERVING_FILE_MODE, Publication, publish
@@ -32,6 +40,10 @@ log = logging.getLogger(__name__)
 
 class Skipped(Exception):
     """The step had nothing to do; the message says why."""
+
+
+class Incomplete(Exception):
+    """The step left files behind (the message lists them); later steps still run."""
 
 
 class StepFailed(Exception):
@@ -45,6 +57,7 @@ class Run:
     paths: Paths
     salt: str
     source_names: tuple[str, ...] = ()
+    fetch_config: Path | None = None
     postgres_url: str | None = None
     postgres_reader: str | None = None
     load_report: LoadReport | None = None
@@ -56,7 +69,7 @@ class Run:
 @dataclass(frozen=True)
 class StepOutcome:
     name: str
-    status: str  # done, skipped, failed, not run
+    status: str  # done, skipped, incomplete, failed, not run
     seconds: float
     detail: str
 
@@ -73,7 +86,9 @@ class PipelineFailed(Exception):
 
 
 def run_steps(run: Run, steps: Sequence[Step]) -> Run:
-    """Run `steps` in order; stop at the first failure (PipelineFailed)."""
+    """Run `steps` in order; stop at the first failure. Raises PipelineFailed for the
+    failure, or after the last step for the first step that was incomplete."""
+    incomplete: tuple[str, Incomplete] | None = None
     for number, (name, step) in enumerate(steps, start=1):
         log.info("[%s/%s] %s", number, len(steps), name)
         started = time.monotonic()
@@ -82,6 +97,10 @@ def run_steps(run: Run, steps: Sequence[Step]) -> Run:
             status = "done"
         except Skipped as skipped:
             detail, status = str(skipped), "skipped"
+        except Incomplete as left_behind:
+            detail, status = str(left_behind), "incomplete"
+            incomplete = incomplete or (name, left_behind)
+            log.error("%s: %s", name, left_behind)
         except Exception as error:
             run.outcomes.append(
                 StepOutcome(name, "failed", time.monotonic() - started, str(error))
@@ -93,21 +112,28 @@ def run_steps(run: Run, steps: Sequence[Step]) -> Run:
             StepOutcome(name, status, time.monotonic() - started, detail)
         )
         log.info("[%s/%s] %s %s: %s", number, len(steps), name, status, detail)
+    if incomplete:
+        raise PipelineFailed(run, *incomplete)
     return run
 
 
 def fetch(run: Run) -> str:
-    # ---- HOOK: the SFTP fetch (issue 3) plugs in here. ---------------------------
-    # When `hybrid-engagement fetch` exists: if its server is configured (HE_SFTP_*),
-    # download the new files into run.paths.landing_dir and return its summary line
-    # (the load step that follows loads them); otherwise raise Skipped. Until then,
-    # deliveries arrive in the landing folder by other means (a drop folder, a copy).
-    if os.environ.get("HE_SFTP_HOST"):
-        raise StepFailed(
-            "HE_SFTP_HOST is set, but this version cannot fetch over SFTP yet; "
-            "unset it and deliver files into the landing folder."
+    """Clever's new report files from its SFTP server, fetched and loaded once each."""
+    if not (os.environ.get("HE_SFTP_HOST") or run.fetch_config):
+        raise Skipped(
+            "no SFTP server configured (HE_SFTP_HOST or HE_FETCH_CONFIG); "
+            "using the landing folder"
         )
-    raise Skipped("no SFTP server configured (HE_SFTP_HOST); using the landing folder")
+    transport, settings = open_transport(from_dir=None, config_file=run.fetch_config)
+    try:
+        report = fetch_files(
+            transport, source_registry.SOURCES["clever"], run.paths, settings
+        )
+    except FetchError as error:
+        raise Incomplete(f"nothing fetched: {error}") from None
+    if report.failures:
+        raise Incomplete(f"{report.summary()}\n{report.failure_message()}")
+    return report.summary()
 
 
 def load(run: Run) -> str:
@@ -121,10 +147,10 @@ def load(run: Run) -> str:
         listing = "\n".join(
             f"  {o.relative_path}: {o.reason}" for o in report.quarantined
         )
-        raise StepFailed(
-            f"{len(report.quarantined)} file(s) quarantined; nothing of them was "
-            f"loaded:\n{listing}\nReplace each with a corrected delivery (same name) "
-            "or remove it, then run again."
+        raise Incomplete(
+            f"{report.summary()}\n{len(report.quarantined)} file(s) quarantined; "
+            f"nothing of them was loaded:\n{listing}\nReplace each with a corrected "
+            "delivery (same name) or remove it, then run again."
         )
     return report.summary()
 

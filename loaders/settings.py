@@ -17,8 +17,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any, TypeVar, get_args, get_type_hints
+
+T = TypeVar("T")
 
 SALT_ENV = "HE_PSEUDONYM_SALT"
 MIN_SALT_BYTES = 16
@@ -144,3 +149,84 @@ def check_salt(salt: str) -> None:
             f"{SALT_ENV} is {len(salt.encode())} bytes long; use at least "
             f"{MIN_SALT_BYTES} random bytes so pseudonyms cannot be guessed."
         )
+
+
+def read_config_file(path: Path, *, secret_keys: frozenset[str]) -> dict[str, Any]:
+    """A TOML settings file (keep it outside git). A file holding a secret (one of
+    `secret_keys` in any table) must be readable by its owner only, like an SSH key."""
+    try:
+        with path.open("rb") as handle:
+            config = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    holds_secret = any(
+        key in secret_keys
+        for table in config.values()
+        if isinstance(table, dict)
+        for key in table
+    )
+    if holds_secret and path.stat().st_mode & 0o077:
+        raise ConfigError(
+            f"config file {path} holds a password or passphrase and other users can "
+            f"read it: run `chmod 600 {path}`."
+        )
+    return config
+
+
+def settings_from(
+    cls: type[T],
+    *,
+    section: str,
+    env_prefix: str,
+    config: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> T:
+    """Build the settings dataclass `cls` field by field: the environment variable
+    <env_prefix><FIELD> wins, then key <field> of the config file's [section] table,
+    then the field's default. Values are converted to the field's type; a value that
+    does not convert, or an unknown key in the table, is a ConfigError naming it."""
+    env = os.environ if env is None else env
+    table = dict((config or {}).get(section) or {})
+    hints = get_type_hints(cls)
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(table) - names)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) in the config file's [{section}] table: "
+            f"{', '.join(unknown)}; known: {', '.join(sorted(names))}"
+        )
+    values: dict[str, Any] = {}
+    for name in names:
+        variable = env_prefix + name.upper()
+        if env.get(variable):
+            raw, origin = env[variable], variable
+        elif name in table:
+            raw, origin = table[name], f"[{section}] {name} in the config file"
+        else:
+            continue
+        values[name] = _convert(raw, hints[name], origin)
+    return cls(**values)
+
+
+def _convert(raw: Any, hint: Any, origin: str) -> Any:
+    wanted = next(t for t in get_args(hint) or (hint,) if t is not type(None))
+    try:
+        if wanted is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(text)
+            return text in ("1", "true", "yes")
+        if wanted is Path:
+            return Path(str(raw)).expanduser()
+        value = wanted(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{origin}: expected {getattr(wanted, '__name__', wanted)}, got {raw!r}"
+        ) from None
+    if isinstance(value, int | float) and value < 0:
+        raise ConfigError(f"{origin}: must not be negative, got {raw!r}")
+    return value
