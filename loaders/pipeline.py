@@ -213,7 +213,7 @@ def render_steps(run: Run) -> str:
     for outcome in run.outcomes:
         detail = outcome.detail.splitlines()[0] if outcome.detail else ""
         lines.append(
-            f"  {outcome.name.ljust(width)}  {outcome.status.ljust(7)} "
+            f"  {outcome.name.ljust(width)}  {outcome.status.ljust(10)} "
             f"{outcome.seconds:7.1f} s  {detail}"
         )
     return "\n".join(lines)
