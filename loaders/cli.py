@@ -171,7 +171,7 @@ def load_command(
     if landing_dir:
         paths = dataclasses.replace(paths, landing_dir=landing_dir.resolve())
     with _locked(paths, wait_seconds):
-        _run_steps(Run(paths, salt="", source_names=source_names), [_LOAD])
+        _run_steps(Run(paths, salt="", source_names=source_names), [pipeline.LOAD])
 
 
 @cli.command("fetch")
@@ -299,7 +299,7 @@ def publish_command(
     run = Run(
         paths, salt="", postgres_url=postgres_url, postgres_reader=postgres_reader
     )
-    steps = [_PUBLISH] + ([_POSTGRES] if postgres_url else [])
+    steps = [pipeline.PUBLISH] + ([pipeline.POSTGRES] if postgres_url else [])
     with _locked(paths, wait_seconds):
         _run_steps(run, steps)
     _print_summary(paths)
@@ -314,7 +314,7 @@ def docs_command(ctx: click.Context, wait_seconds: float) -> None:
     paths = _paths(ctx)
     run = Run(paths, salt=_salt(allow_demo=False))
     with _locked(paths, wait_seconds):
-        _run_steps(run, [_DOCS])
+        _run_steps(run, [pipeline.DOCS])
     click.echo(f"Docs and lineage (open in a browser): {run.docs}")
 
 
@@ -389,7 +389,13 @@ def demo_command(demo_dir: Path, wait_seconds: float, **district: Any) -> None:
             f"{spec.students:,} students, {rows:,} rows below {run.paths.landing_dir}"
         )
 
-    steps = [("generate", generate_step), _LOAD, _BUILD, _PUBLISH, _DOCS]
+    steps = [
+        ("generate", generate_step),
+        pipeline.LOAD,
+        pipeline.BUILD,
+        pipeline.PUBLISH,
+        pipeline.DOCS,
+    ]
     run = Run(paths, salt=_salt(allow_demo=True))
     with _locked(paths, wait_seconds):
         _run_steps(run, steps, show=True)
@@ -415,14 +421,6 @@ def _dbt(args: list[str], paths: Paths, salt: str) -> None:
         run_dbt(args, paths, salt)
     except DbtError as error:
         raise RunFailed(str(error)) from None
-
-
-_STEPS = dict(pipeline.PIPELINE)
-_LOAD: Step = ("load", _STEPS["load"])
-_BUILD: Step = ("build", _STEPS["build"])
-_PUBLISH: Step = ("publish", _STEPS["publish"])
-_DOCS: Step = ("docs", _STEPS["docs"])
-_POSTGRES: Step = ("postgres", _STEPS["postgres"])
 
 
 def _run_steps(run: Run, steps: Sequence[Step], *, show: bool = False) -> None:

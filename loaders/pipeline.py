@@ -13,7 +13,8 @@ did, or raises:
 
 The commands `load`, `build`, `publish` and `docs` run single steps; `pipeline` and
 `demo` run them in order under one lock and print a summary. To add a step (for
-example the HTML report), write a function like the ones below and add it to PIPELINE.
+example the HTML report), write a function like the ones below, name it like LOAD, and
+add it to PIPELINE (and to the demo's steps in cli.py).
 """
 
 from __future__ import annotations
@@ -100,7 +101,6 @@ def run_steps(run: Run, steps: Sequence[Step]) -> Run:
         except Incomplete as left_behind:
             detail, status = str(left_behind), "incomplete"
             incomplete = incomplete or (name, left_behind)
-            log.error("%s: %s", name, left_behind)
         except Exception as error:
             run.outcomes.append(
                 StepOutcome(name, "failed", time.monotonic() - started, str(error))
@@ -111,7 +111,8 @@ def run_steps(run: Run, steps: Sequence[Step]) -> Run:
         run.outcomes.append(
             StepOutcome(name, status, time.monotonic() - started, detail)
         )
-        log.info("[%s/%s] %s %s: %s", number, len(steps), name, status, detail)
+        level = logging.WARNING if status == "incomplete" else logging.INFO
+        log.log(level, "[%s/%s] %s %s: %s", number, len(steps), name, status, detail)
     if incomplete:
         raise PipelineFailed(run, *incomplete)
     return run
@@ -194,14 +195,15 @@ def postgres(run: Run) -> str:
     return f"{len(tables)} tables, {rows:,} rows -> {describe_url(run.postgres_url)}"
 
 
-PIPELINE: tuple[Step, ...] = (
-    ("fetch", fetch),
-    ("load", load),
-    ("build", build),
-    ("publish", publish_file),
-    ("docs", docs),
-    ("postgres", postgres),
-)
+FETCH: Step = ("fetch", fetch)
+LOAD: Step = ("load", load)
+BUILD: Step = ("build", build)
+PUBLISH: Step = ("publish", publish_file)
+DOCS: Step = ("docs", docs)
+POSTGRES: Step = ("postgres", postgres)
+
+# The daily run. A step that reads the published file (a report) goes after PUBLISH.
+PIPELINE: tuple[Step, ...] = (FETCH, LOAD, BUILD, PUBLISH, DOCS, POSTGRES)
 
 
 def render_steps(run: Run) -> str:
