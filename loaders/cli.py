@@ -174,15 +174,19 @@ def load_command(
         _run_steps(Run(paths, salt="", source_names=source_names), [pipeline.LOAD])
 
 
+def _fetch_config_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--config",
+        "config_file",
+        envvar="HE_FETCH_CONFIG",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="TOML file with [sftp] and [fetch] settings, kept outside git "
+        "[env HE_FETCH_CONFIG]. HE_SFTP_* and HE_FETCH_* variables override it.",
+    )(command)
+
+
 @cli.command("fetch")
-@click.option(
-    "--config",
-    "config_file",
-    envvar="HE_FETCH_CONFIG",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML file with [sftp] and [fetch] settings, kept outside git "
-    "[env HE_FETCH_CONFIG]. HE_SFTP_* and HE_FETCH_* variables override it.",
-)
+@_fetch_config_option
 @click.option(
     "--from-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -319,35 +323,27 @@ def docs_command(ctx: click.Context, wait_seconds: float) -> None:
 
 
 @cli.command("pipeline")
-@click.option(
-    "--config",
-    "fetch_config",
-    envvar="HE_FETCH_CONFIG",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML file with [sftp] and [fetch] settings for the fetch step, kept "
-    "outside git [env HE_FETCH_CONFIG]; without it (or HE_SFTP_HOST) fetch is "
-    "skipped.",
-)
+@_fetch_config_option
 @_postgres_options
 @_lock_option
 @click.pass_context
 def pipeline_command(
     ctx: click.Context,
-    fetch_config: Path | None,
+    config_file: Path | None,
     postgres_url: str | None,
     postgres_reader: str | None,
     wait_seconds: float,
 ) -> None:
-    """The daily run, under one lock: fetch from Clever's SFTP (when configured),
-    load, `dbt build`, publish serving.duckdb, the docs site, and PostgreSQL (when
-    configured). Files left unfetched or quarantined do not stop it (what arrived is
-    published; it exits non-zero naming them); a failing dbt test stops it before
-    publish."""
+    """The daily run, under one lock: fetch from Clever's SFTP (when HE_SFTP_HOST
+    or --config is set), load, `dbt build`, publish serving.duckdb, the docs site,
+    and PostgreSQL (when configured). Files left unfetched or quarantined do not
+    stop it (what arrived is published; it exits non-zero naming them); a failing
+    dbt test stops it before publish."""
     paths = _paths(ctx)
     run = Run(
         paths,
         salt=_salt(allow_demo=False),
-        fetch_config=fetch_config,
+        fetch_config=config_file,
         postgres_url=postgres_url,
         postgres_reader=postgres_reader,
     )
