@@ -6,13 +6,17 @@ Every path can be set on its own; by default all of them sit under one data fold
     HE_LANDING_DIR     delivered files, a sub-folder per source (<data>/landing)
     HE_RESTRICTED_DB   raw tables, manifest, rejects, lookups (<data>/restricted.duckdb)
     HE_WAREHOUSE_DB    dbt's target: staging to serving views (<data>/warehouse.duckdb)
+    HE_SERVING_DB      what BI tools open: the published serving tables
+                       (<data>/serving.duckdb; its docs site goes beside it, in docs/)
     HE_PSEUDONYM_SALT  the pseudonyms' secret key (at least 16 bytes, no default)
     HE_MEMORY_LIMIT    memory DuckDB may use before spilling to disk (default 4GB)
+    HE_SERVING_STORAGE_VERSION  oldest DuckDB that must open serving.duckdb (v1.5.0)
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -33,11 +37,28 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 MEMORY_LIMIT_ENV = "HE_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "4GB"
 
+SERVING_STORAGE_ENV = "HE_SERVING_STORAGE_VERSION"
+# Readable by DuckDB 1.5 and newer: the DuckDB inside most BI connectors is 1.x, and
+# DuckDB 2.0's own format (its default) cannot be opened by any 1.x.
+DEFAULT_SERVING_STORAGE = "v1.5.0"
+
 
 def memory_limit() -> str:
     """How much memory DuckDB may use in every step (it spills to disk beyond it),
     so a district-year runs on a laptop beside other work."""
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+def serving_storage_version() -> str:
+    """The DuckDB storage format serving.duckdb is written in: the oldest DuckDB
+    version that must open it (e.g. v1.0.0 for a BI tool that bundles DuckDB 1.0)."""
+    version = os.environ.get(SERVING_STORAGE_ENV) or DEFAULT_SERVING_STORAGE
+    if not re.fullmatch(r"v\d+\.\d+\.\d+", version):
+        raise ConfigError(
+            f"{SERVING_STORAGE_ENV}={version!r} is not a DuckDB version such as "
+            f"{DEFAULT_SERVING_STORAGE}."
+        )
+    return version
 
 
 class ConfigError(Exception):
@@ -50,6 +71,7 @@ class Paths:
     landing_dir: Path
     restricted_db: Path
     warehouse_db: Path
+    serving_db: Path
 
     @classmethod
     def resolve(
@@ -70,11 +92,23 @@ class Paths:
             landing_dir=_path(env, "HE_LANDING_DIR", base / "landing"),
             restricted_db=_path(env, "HE_RESTRICTED_DB", base / "restricted.duckdb"),
             warehouse_db=_path(env, "HE_WAREHOUSE_DB", base / "warehouse.duckdb"),
+            serving_db=_path(env, "HE_SERVING_DB", base / "serving.duckdb"),
         )
 
     @property
     def lock_file(self) -> Path:
         return self.data_dir / ".pipeline.lock"
+
+    @property
+    def build_passed_file(self) -> Path:
+        """Written after a full `dbt build` passed; removed when a dbt command that
+        writes or tests the warehouse starts. `publish` requires it."""
+        return self.warehouse_db.with_name(self.warehouse_db.name + ".passed")
+
+    @property
+    def docs_file(self) -> Path:
+        """The static dbt docs site, beside the published file it describes."""
+        return self.serving_db.parent / "docs" / "index.html"
 
     def dbt_env(self) -> dict[str, str]:
         """The variables profiles.yml reads."""

@@ -106,6 +106,18 @@ class District:
     def warehouse(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
 
+    @property
+    def serving(self) -> Path:
+        return self.data_dir / "serving.duckdb"
+
+    @property
+    def previous(self) -> Path:
+        return self.data_dir / "serving.previous.duckdb"
+
+    @property
+    def docs(self) -> Path:
+        return self.data_dir / "docs" / "index.html"
+
     def files(self, pattern: str) -> list[Path]:
         return sorted(self.landing.glob(pattern))
 
@@ -115,7 +127,11 @@ class District:
     def query(
         self, sql: str, database: str = "warehouse", parameters: list | None = None
     ) -> list[tuple]:
-        path = self.warehouse if database == "warehouse" else self.restricted
+        path = {
+            "warehouse": self.warehouse,
+            "restricted": self.restricted,
+            "serving": self.serving,
+        }[database]
         with duckdb.connect(str(path), read_only=True) as conn:
             return conn.execute(sql, parameters).fetchall()
 
@@ -144,6 +160,40 @@ def built_district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distric
     ok(run_cli("load", data_dir=district.data_dir))
     ok(run_cli("build", data_dir=district.data_dir))
     yield district
+
+
+# A serving view with a mixed-case name, as OEA's `Student_pseudo`: the published file,
+# BI tools and PostgreSQL must keep its case. Created directly in the warehouse, the
+# way a new serving model would appear, to show that publishing needs no code change.
+MIXED_CASE_VIEW = ("sqls3_case_check", "Student_pseudo")
+
+
+@dataclass(frozen=True)
+class PublishedDistrict(District):
+    pipeline_output: str = ""
+
+
+@pytest.fixture(scope="session")
+def published_district(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[PublishedDistrict]:
+    """A small district through `pipeline` (load, build, publish, docs); then a
+    mixed-case serving view added and `publish` run again."""
+    district = generate(tmp_path_factory.mktemp("published") / "district")
+    pipeline = ok(run_cli("pipeline", data_dir=district.data_dir))
+    schema, view = MIXED_CASE_VIEW
+    with duckdb.connect(str(district.warehouse)) as conn:
+        conn.execute(f"create schema {schema}")
+        conn.execute(
+            f'create view {schema}."{view}" as '
+            'select sis_id_pseudonym as "StudentId_internal_pseudonym", '
+            'count(*) as "ActiveDays" '
+            "from sqls2_clever.daily_participation_pseudo "
+            "where user_type = 'students' and active "
+            "group by sis_id_pseudonym"
+        )
+    ok(run_cli("publish", data_dir=district.data_dir))
+    yield PublishedDistrict(district.data_dir, pipeline.stdout + pipeline.stderr)
 
 
 # -- SFTP servers for the fetch tests (see sftp_servers.py) --------------------------
