@@ -6,10 +6,11 @@ Secrets (the pseudonymization salt) come only from the environment.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -17,18 +18,15 @@ from typing import Any
 
 import click
 
+from loaders import pipeline
 from loaders import sources as source_registry
 from loaders.dbt import DbtError, run_dbt
+from loaders.fetch import FetchError, fetch, open_transport
 from loaders.generate import DistrictSpec, generate
-from loaders.load import LoadReport, load_landing
 from loaders.lock import LockedError, pipeline_lock
+from loaders.pipeline import PipelineFailed, Run, Step
 from loaders.settings import SALT_ENV, ConfigError, Paths, salt_from_env
-from loaders.summary import (
-    activity_by_source,
-    render,
-    serving_counts,
-    unmatched_sources,
-)
+from loaders.summary import activity_by_source, render, unmatched_sources
 
 log = logging.getLogger("loaders")
 
@@ -50,18 +48,24 @@ def main() -> None:
     "--data-dir",
     envvar="HE_DATA_DIR",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for landing/, restricted.duckdb and warehouse.duckdb "
-    "[env HE_DATA_DIR; default ./data]. HE_LANDING_DIR, HE_RESTRICTED_DB and "
-    "HE_WAREHOUSE_DB override single paths.",
+    help="Folder for landing/, restricted.duckdb, warehouse.duckdb and "
+    "serving.duckdb [env HE_DATA_DIR; default ./data]. HE_LANDING_DIR, "
+    "HE_RESTRICTED_DB, HE_WAREHOUSE_DB and HE_SERVING_DB override single paths.",
 )
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool, data_dir: Path | None) -> None:
     """Hybrid Engagement on DuckDB: OEA's Hybrid Student Engagement package on one
-    laptop. Typical day: `hybrid-engagement load && hybrid-engagement build`."""
+    laptop. Typical day: `hybrid-engagement pipeline` (fetch, load, dbt build,
+    publish)."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(message)s",
         datefmt="%H:%M:%S",
+    )
+    # paramiko logs every handshake and prints tracebacks for failures we report
+    # ourselves, in plain words.
+    logging.getLogger("paramiko").setLevel(
+        logging.INFO if verbose else logging.CRITICAL
     )
     ctx.obj = {"data_dir": data_dir}
 
@@ -165,32 +169,71 @@ def load_command(
     if any file is quarantined."""
     paths = _paths(ctx)
     if landing_dir:
-        paths = Paths(paths.data_dir, landing_dir.resolve(), *_dbs(paths))
+        paths = dataclasses.replace(paths, landing_dir=landing_dir.resolve())
     with _locked(paths, wait_seconds):
-        _load(paths, source_names)
+        _run_steps(Run(paths, salt="", source_names=source_names), [pipeline.LOAD])
 
 
-def _dbs(paths: Paths) -> tuple[Path, Path]:
-    return paths.restricted_db, paths.warehouse_db
+def _fetch_config_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--config",
+        "config_file",
+        envvar="HE_FETCH_CONFIG",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="TOML file with [sftp] and [fetch] settings, kept outside git "
+        "[env HE_FETCH_CONFIG]. HE_SFTP_* and HE_FETCH_* variables override it.",
+    )(command)
 
 
-def _load(paths: Paths, source_names: tuple[str, ...]) -> LoadReport:
+@cli.command("fetch")
+@_fetch_config_option
+@click.option(
+    "--from-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Mirror this local drop folder (laid out like the SFTP server) instead "
+    "of connecting to SFTP.",
+)
+@click.option(
+    "--load/--no-load",
+    default=True,
+    show_default=True,
+    help="Load what was fetched (`load` alone loads later).",
+)
+@click.option(
+    "--build", is_flag=True, help="Then run `dbt build`, under the same lock."
+)
+@_lock_option
+@click.pass_context
+def fetch_command(
+    ctx: click.Context,
+    config_file: Path | None,
+    from_dir: Path | None,
+    load: bool,
+    build: bool,
+    wait_seconds: float,
+) -> None:
+    """Fetch Clever's new and changed report files from its SFTP server into
+    <landing>/clever/, each once, then load them. Connection settings: HE_SFTP_HOST,
+    _PORT, _USER, _KEY, _KEY_PASSPHRASE, _PASSWORD, _ROOT, _KNOWN_HOSTS (see the
+    README). Exits non-zero if any report file was left unfetched or unloaded."""
+    paths = _paths(ctx)
+    salt = _salt(allow_demo=False) if build else None
     try:
-        chosen = source_registry.select(source_names)
-    except KeyError as error:
-        raise click.BadParameter(str(error.args[0])) from None
-    report = load_landing(paths.landing_dir, paths.restricted_db, chosen)
-    log.info("load: %s", report.summary())
-    if report.quarantined:
-        listing = "\n".join(
-            f"  {o.relative_path}: {o.reason}" for o in report.quarantined
-        )
-        raise RunFailed(
-            f"{len(report.quarantined)} file(s) quarantined; nothing of them was "
-            f"loaded:\n{listing}\nReplace each with a corrected delivery (same name) "
-            "or remove it, then run again."
-        )
-    return report
+        transport, settings = open_transport(from_dir=from_dir, config_file=config_file)
+    except (ConfigError, FileNotFoundError) as error:
+        raise click.ClickException(str(error)) from None
+    with _locked(paths, wait_seconds):
+        try:
+            report = fetch(
+                transport, source_registry.SOURCES["clever"], paths, settings, load=load
+            )
+        except FetchError as error:
+            raise RunFailed(str(error)) from None
+        click.echo(report.summary())
+        if build and salt is not None:
+            _dbt(["build"], paths, salt)
+    if report.failures:
+        raise RunFailed(report.failure_message())
 
 
 @cli.command("build", context_settings={"ignore_unknown_options": True})
@@ -223,10 +266,96 @@ def dbt_command(
         _dbt(list(dbt_args), paths, salt)
 
 
+def _postgres_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option(
+        "--postgres-reader",
+        envvar="HE_POSTGRES_READER",
+        metavar="ROLE",
+        help="PostgreSQL role (your BI tools' login) granted read access to the new "
+        "tables on every publish [env HE_POSTGRES_READER].",
+    )(command)
+    return click.option(
+        "--postgres",
+        "postgres_url",
+        envvar="HE_POSTGRES_URL",
+        metavar="URL",
+        help="Also copy the published tables into this PostgreSQL database, e.g. "
+        "postgresql://he@db.example.org/engagement (keep the password in "
+        "~/.pgpass or PGPASSWORD, not in the URL) [env HE_POSTGRES_URL].",
+    )(command)
+
+
+@cli.command("publish")
+@_postgres_options
+@_lock_option
+@click.pass_context
+def publish_command(
+    ctx: click.Context,
+    postgres_url: str | None,
+    postgres_reader: str | None,
+    wait_seconds: float,
+) -> None:
+    """Publish the serving views of the last passing `build` as tables into
+    serving.duckdb (what BI tools open, read-only), replacing it atomically and
+    keeping the previous file; with --postgres, also into PostgreSQL. Refuses when
+    the last build failed."""
+    paths = _paths(ctx)
+    run = Run(
+        paths, salt="", postgres_url=postgres_url, postgres_reader=postgres_reader
+    )
+    steps = [pipeline.PUBLISH] + ([pipeline.POSTGRES] if postgres_url else [])
+    with _locked(paths, wait_seconds):
+        _run_steps(run, steps)
+    _print_summary(paths)
+
+
+@cli.command("docs")
+@_lock_option
+@click.pass_context
+def docs_command(ctx: click.Context, wait_seconds: float) -> None:
+    """Write the dbt docs site (descriptions, columns, lineage graph) as one
+    self-contained HTML file beside serving.duckdb, in docs/index.html."""
+    paths = _paths(ctx)
+    run = Run(paths, salt=_salt(allow_demo=False))
+    with _locked(paths, wait_seconds):
+        _run_steps(run, [pipeline.DOCS])
+    click.echo(f"Docs and lineage (open in a browser): {run.docs}")
+
+
+@cli.command("pipeline")
+@_fetch_config_option
+@_postgres_options
+@_lock_option
+@click.pass_context
+def pipeline_command(
+    ctx: click.Context,
+    config_file: Path | None,
+    postgres_url: str | None,
+    postgres_reader: str | None,
+    wait_seconds: float,
+) -> None:
+    """The daily run, under one lock: fetch from Clever's SFTP (when HE_SFTP_HOST
+    or --config is set), load, `dbt build`, publish serving.duckdb, the docs site,
+    and PostgreSQL (when configured). Files left unfetched or quarantined do not
+    stop it (what arrived is published; it exits non-zero naming them); a failing
+    dbt test stops it before publish."""
+    paths = _paths(ctx)
+    run = Run(
+        paths,
+        salt=_salt(allow_demo=False),
+        fetch_config=config_file,
+        postgres_url=postgres_url,
+        postgres_reader=postgres_reader,
+    )
+    with _locked(paths, wait_seconds):
+        _run_steps(run, pipeline.PIPELINE, show=True)
+    _print_summary(paths)
+
+
 @cli.command("summary")
 @click.pass_context
 def summary_command(ctx: click.Context) -> None:
-    """Print the serving views' row counts and how to open the warehouse."""
+    """Print the published tables' row counts and how to open serving.duckdb."""
     _print_summary(_paths(ctx))
 
 
@@ -244,13 +373,28 @@ def summary_command(ctx: click.Context) -> None:
 @_lock_option
 def demo_command(demo_dir: Path, wait_seconds: float, **district: Any) -> None:
     """Everything end to end on a generated sample district: generate, load,
-    `dbt build`, summary. Safe to run again: the second run changes no counts."""
+    `dbt build`, publish serving.duckdb, the docs site, summary. Safe to run again:
+    the second run changes no counts."""
     paths = Paths.resolve(demo_dir, use_env=False)
-    salt = _salt(allow_demo=True)
+    spec = _spec(**district)
+
+    def generate_step(run: Run) -> str:
+        counts = generate(spec, run.paths.landing_dir)
+        rows = sum(n for reports in counts.values() for n in reports.values())
+        return (
+            f"{spec.students:,} students, {rows:,} rows below {run.paths.landing_dir}"
+        )
+
+    steps = [
+        ("generate", generate_step),
+        pipeline.LOAD,
+        pipeline.BUILD,
+        pipeline.PUBLISH,
+        pipeline.DOCS,
+    ]
+    run = Run(paths, salt=_salt(allow_demo=True))
     with _locked(paths, wait_seconds):
-        generate(_spec(**district), paths.landing_dir)
-        _load(paths, ())
-        _dbt(["build"], paths, salt)
+        _run_steps(run, steps, show=True)
     _print_summary(paths)
 
 
@@ -275,6 +419,24 @@ def _dbt(args: list[str], paths: Paths, salt: str) -> None:
         raise RunFailed(str(error)) from None
 
 
+def _run_steps(run: Run, steps: Sequence[Step], *, show: bool = False) -> None:
+    """Run the steps; with `show`, print each step's time and result at the end."""
+    try:
+        pipeline.run_steps(run, steps)
+    except PipelineFailed as failed:
+        if show:
+            click.echo("\n" + pipeline.render_steps(failed.run))
+        not_published = any(
+            outcome.name == "publish" and outcome.status != "done"
+            for outcome in failed.run.outcomes
+        )
+        unchanged = f"\n{run.paths.serving_db} is unchanged." if not_published else ""
+        status = next(o.status for o in failed.run.outcomes if o.name == failed.step)
+        raise RunFailed(f"{failed.step} {status}: {failed.error}{unchanged}") from None
+    if show:
+        click.echo("\n" + pipeline.render_steps(run))
+
+
 @contextmanager
 def _locked(paths: Paths, wait_seconds: float) -> Iterator[None]:
     try:
@@ -285,7 +447,7 @@ def _locked(paths: Paths, wait_seconds: float) -> Iterator[None]:
 
 
 def _print_summary(paths: Paths) -> None:
-    if not paths.warehouse_db.exists():
+    if not paths.serving_db.exists() and not paths.warehouse_db.exists():
         raise click.ClickException(f"no warehouse yet at {paths.warehouse_db}")
     by_source = activity_by_source(paths.warehouse_db)
     for source in unmatched_sources(by_source):
@@ -296,9 +458,7 @@ def _print_summary(paths: Paths) -> None:
             source,
         )
     click.echo("")
-    click.echo(
-        render(paths.warehouse_db, serving_counts(paths.warehouse_db), by_source)
-    )
+    click.echo(render(paths, by_source))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -51,8 +51,8 @@ class Progress:
         elapsed = max(time.monotonic() - self.started, 1e-9)
         return (
             f"{self.files:,}/{self.total_files:,} files, "
-            f"{_size(self.bytes)}/{_size(self.total_bytes)} "
-            f"({_size(self.bytes / elapsed)}/s)"
+            f"{size_text(self.bytes)}/{size_text(self.total_bytes)} "
+            f"({size_text(self.bytes / elapsed)}/s)"
         )
 
     def _draw(self, current: str) -> None:
@@ -65,7 +65,7 @@ class Progress:
         self.stream.flush()
 
 
-def _size(nbytes: float) -> str:
+def size_text(nbytes: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if nbytes < 1024 or unit == "GB":
             return f"{nbytes:,.0f} {unit}" if unit == "B" else f"{nbytes:,.1f} {unit}"

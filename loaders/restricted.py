@@ -1,9 +1,11 @@
 """restricted.duckdb: the one file that holds personal data.
 
 It keeps the raw tables exactly as delivered, the manifest of every landed file, the
-rejected rows, and (written by dbt) the lookups from raw ids to pseudonyms. It is
-created private (mode 0600) and in DuckDB 1.5-compatible storage, so the DuckDB 1.x
-inside common database tools can open it too.
+rejected rows, what `fetch` took from each server (loader.fetch_files) and what
+became of every remote file in each fetch run (loader.fetch_log), and (written by
+dbt) the lookups from raw ids to pseudonyms. It is created private (mode 0600) and
+in DuckDB 1.5-compatible storage, so the DuckDB 1.x inside common database tools can
+open it too.
 """
 
 from __future__ import annotations
@@ -46,6 +48,35 @@ create table if not exists loader.rejects (
     line bigint,
     reason varchar not null,
     record varchar
+);
+create sequence if not exists loader.fetch_run_seq;
+create table if not exists loader.fetch_files (
+    transport varchar not null,
+    remote_path varchar not null,
+    local_path varchar not null,
+    remote_size bigint not null,
+    remote_mtime timestamp not null,
+    file_sha256 varchar not null,
+    fetched_at timestamp not null,
+    last_run_id bigint not null,
+    last_status varchar not null,
+    last_reason varchar,
+    primary key (transport, remote_path)
+);
+create table if not exists loader.fetch_log (
+    run_id bigint not null,
+    transport varchar not null,
+    remote_path varchar not null,
+    entry_type varchar not null,
+    remote_size bigint,
+    remote_mtime timestamp,
+    downloaded boolean not null,
+    local_path varchar,
+    file_sha256 varchar,
+    status varchar not null,
+    reason varchar,
+    recorded_at timestamp not null,
+    primary key (run_id, transport, remote_path)
 );
 """
 

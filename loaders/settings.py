@@ -6,15 +6,24 @@ Every path can be set on its own; by default all of them sit under one data fold
     HE_LANDING_DIR     delivered files, a sub-folder per source (<data>/landing)
     HE_RESTRICTED_DB   raw tables, manifest, rejects, lookups (<data>/restricted.duckdb)
     HE_WAREHOUSE_DB    dbt's target: staging to serving views (<data>/warehouse.duckdb)
+    HE_SERVING_DB      what BI tools open: the published serving tables
+                       (<data>/serving.duckdb; its docs site goes beside it, in docs/)
     HE_PSEUDONYM_SALT  the pseudonyms' secret key (at least 16 bytes, no default)
     HE_MEMORY_LIMIT    memory DuckDB may use before spilling to disk (default 4GB)
+    HE_SERVING_STORAGE_VERSION  oldest DuckDB that must open serving.duckdb (v1.5.0)
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any, TypeVar, get_args, get_type_hints
+
+T = TypeVar("T")
 
 SALT_ENV = "HE_PSEUDONYM_SALT"
 MIN_SALT_BYTES = 16
@@ -28,11 +37,28 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 MEMORY_LIMIT_ENV = "HE_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "4GB"
 
+SERVING_STORAGE_ENV = "HE_SERVING_STORAGE_VERSION"
+# Readable by DuckDB 1.5 and newer: the DuckDB inside most BI connectors is 1.x, and
+# DuckDB 2.0's own format (its default) cannot be opened by any 1.x.
+DEFAULT_SERVING_STORAGE = "v1.5.0"
+
 
 def memory_limit() -> str:
     """How much memory DuckDB may use in every step (it spills to disk beyond it),
     so a district-year runs on a laptop beside other work."""
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+def serving_storage_version() -> str:
+    """The DuckDB storage format serving.duckdb is written in: the oldest DuckDB
+    version that must open it (e.g. v1.0.0 for a BI tool that bundles DuckDB 1.0)."""
+    version = os.environ.get(SERVING_STORAGE_ENV) or DEFAULT_SERVING_STORAGE
+    if not re.fullmatch(r"v\d+\.\d+\.\d+", version):
+        raise ConfigError(
+            f"{SERVING_STORAGE_ENV}={version!r} is not a DuckDB version such as "
+            f"{DEFAULT_SERVING_STORAGE}."
+        )
+    return version
 
 
 class ConfigError(Exception):
@@ -45,6 +71,7 @@ class Paths:
     landing_dir: Path
     restricted_db: Path
     warehouse_db: Path
+    serving_db: Path
 
     @classmethod
     def resolve(
@@ -65,11 +92,23 @@ class Paths:
             landing_dir=_path(env, "HE_LANDING_DIR", base / "landing"),
             restricted_db=_path(env, "HE_RESTRICTED_DB", base / "restricted.duckdb"),
             warehouse_db=_path(env, "HE_WAREHOUSE_DB", base / "warehouse.duckdb"),
+            serving_db=_path(env, "HE_SERVING_DB", base / "serving.duckdb"),
         )
 
     @property
     def lock_file(self) -> Path:
         return self.data_dir / ".pipeline.lock"
+
+    @property
+    def build_passed_file(self) -> Path:
+        """Written after a full `dbt build` passed; removed when a dbt command that
+        writes or tests the warehouse starts. `publish` requires it."""
+        return self.warehouse_db.with_name(self.warehouse_db.name + ".passed")
+
+    @property
+    def docs_file(self) -> Path:
+        """The static dbt docs site, beside the published file it describes."""
+        return self.serving_db.parent / "docs" / "index.html"
 
     def dbt_env(self) -> dict[str, str]:
         """The variables profiles.yml reads."""
@@ -110,3 +149,84 @@ def check_salt(salt: str) -> None:
             f"{SALT_ENV} is {len(salt.encode())} bytes long; use at least "
             f"{MIN_SALT_BYTES} random bytes so pseudonyms cannot be guessed."
         )
+
+
+def read_config_file(path: Path, *, secret_keys: frozenset[str]) -> dict[str, Any]:
+    """A TOML settings file (keep it outside git). A file holding a secret (one of
+    `secret_keys` in any table) must be readable by its owner only, like an SSH key."""
+    try:
+        with path.open("rb") as handle:
+            config = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    holds_secret = any(
+        key in secret_keys
+        for table in config.values()
+        if isinstance(table, dict)
+        for key in table
+    )
+    if holds_secret and path.stat().st_mode & 0o077:
+        raise ConfigError(
+            f"config file {path} holds a password or passphrase and other users can "
+            f"read it: run `chmod 600 {path}`."
+        )
+    return config
+
+
+def settings_from(
+    cls: type[T],
+    *,
+    section: str,
+    env_prefix: str,
+    config: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> T:
+    """Build the settings dataclass `cls` field by field: the environment variable
+    <env_prefix><FIELD> wins, then key <field> of the config file's [section] table,
+    then the field's default. Values are converted to the field's type; a value that
+    does not convert, or an unknown key in the table, is a ConfigError naming it."""
+    env = os.environ if env is None else env
+    table = dict((config or {}).get(section) or {})
+    hints = get_type_hints(cls)
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(table) - names)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) in the config file's [{section}] table: "
+            f"{', '.join(unknown)}; known: {', '.join(sorted(names))}"
+        )
+    values: dict[str, Any] = {}
+    for name in names:
+        variable = env_prefix + name.upper()
+        if env.get(variable):
+            raw, origin = env[variable], variable
+        elif name in table:
+            raw, origin = table[name], f"[{section}] {name} in the config file"
+        else:
+            continue
+        values[name] = _convert(raw, hints[name], origin)
+    return cls(**values)
+
+
+def _convert(raw: Any, hint: Any, origin: str) -> Any:
+    wanted = next(t for t in get_args(hint) or (hint,) if t is not type(None))
+    try:
+        if wanted is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(text)
+            return text in ("1", "true", "yes")
+        if wanted is Path:
+            return Path(str(raw)).expanduser()
+        value = wanted(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{origin}: expected {getattr(wanted, '__name__', wanted)}, got {raw!r}"
+        ) from None
+    if isinstance(value, int | float) and value < 0:
+        raise ConfigError(f"{origin}: must not be negative, got {raw!r}")
+    return value

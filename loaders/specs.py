@@ -192,6 +192,16 @@ class DeliveredFile:
 
 
 @dataclass(frozen=True)
+class RemoteFolder:
+    """A folder a source's server delivers into, and the only file names in it that
+    may be fetched (fully matched). Fetched files land in <landing>/<source>/<name>/
+    under their remote name, so every allowed name must also match a Layout."""
+
+    name: str
+    file_name: re.Pattern[str]
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     tables: tuple[RawTable, ...]
@@ -202,6 +212,7 @@ class Source:
     # Files that describe the data files rather than hold rows (schemas, manifests):
     # recorded as ignored, without a warning.
     companions: tuple[re.Pattern[str], ...] = ()
+    remote_folders: tuple[RemoteFolder, ...] = ()
 
     def discover(self, landing_dir: Path) -> Iterator[DeliveredFile | Path]:
         """Every file below <landing>/<source>/, matched to its table, or the bare path

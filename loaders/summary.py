@@ -1,4 +1,4 @@
-"""What a run produced: the serving views, their row counts, and how to open them."""
+"""What a run produced: the published tables, their row counts, and how to open them."""
 
 from __future__ import annotations
 
@@ -6,25 +6,36 @@ from pathlib import Path
 
 import duckdb
 
-SERVING_SCHEMA_PREFIXES = ("sqls2_", "sqls3_")
+from loaders.publish import previous_path, serving_views
+from loaders.settings import Paths
+
+
+def published_counts(serving_db: Path) -> list[tuple[str, int]]:
+    """(schema.table, rows) for every table of the published file."""
+    with duckdb.connect(str(serving_db), read_only=True) as conn:
+        tables = conn.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where database_name = current_database() "
+            "order by schema_name, table_name"
+        ).fetchall()
+        return [
+            (f"{schema}.{table}", _count(conn, schema, table))
+            for schema, table in tables
+        ]
 
 
 def serving_counts(warehouse_db: Path) -> list[tuple[str, int]]:
     """(schema.view, rows) for every serving view, read from the warehouse alone."""
     with duckdb.connect(str(warehouse_db), read_only=True) as conn:
-        views = conn.execute(
-            "select schema_name, view_name from duckdb_views() "
-            "where database_name = current_database() and not internal "
-            "order by schema_name, view_name"
-        ).fetchall()
+        catalog = conn.execute("select current_database()").fetchone()[0]
         return [
-            (
-                f"{schema}.{view}",
-                conn.execute(f'select count(*) from "{schema}"."{view}"').fetchone()[0],
-            )
-            for schema, view in views
-            if schema.startswith(SERVING_SCHEMA_PREFIXES)
+            (f"{schema}.{view}", _count(conn, schema, view))
+            for schema, view in serving_views(conn, catalog)
         ]
+
+
+def _count(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> int:
+    return conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
 
 
 MATCH_RATES = "digital_engagement.digital_activity_identity_match_rates"
@@ -33,6 +44,8 @@ MATCH_RATES = "digital_engagement.digital_activity_identity_match_rates"
 def activity_by_source(warehouse_db: Path) -> list[tuple[str, int, int]]:
     """(event_object, digital_activity rows, rows whose actor is a student on the
     SIS roster) per source report; empty before the first build."""
+    if not warehouse_db.exists():
+        return []
     with duckdb.connect(str(warehouse_db), read_only=True) as conn:
         exists = conn.execute(
             "select count(*) from duckdb_tables() where database_name = "
@@ -53,34 +66,52 @@ def unmatched_sources(by_source: list[tuple[str, int, int]]) -> list[str]:
     return [name for name, rows, matched in by_source if rows and not matched]
 
 
-def render(
-    warehouse_db: Path,
-    counts: list[tuple[str, int]],
-    by_source: list[tuple[str, int, int]] = (),
-) -> str:
+def _by_source_lines(by_source: list[tuple[str, int, int]]) -> list[str]:
+    if not by_source:
+        return []
+    title = "digital_activity by source"
+    width = max(len(title), *(len(name) for name, _, _ in by_source))
+    lines = ["", f"{title.ljust(width)}  {'rows':>12}  matched to a SIS student"]
+    lines += [
+        f"{name.ljust(width)}  {rows:>12,}  {matched / rows:>8.1%}"
+        for name, rows, matched in by_source
+        if rows
+    ]
+    return lines
+
+
+def render(paths: Paths, by_source: list[tuple[str, int, int]] = ()) -> str:
+    if paths.serving_db.exists():
+        counts = published_counts(paths.serving_db)
+        title = f"Published for BI tools: {paths.serving_db}"
+        heading = "Tables"
+    else:
+        counts = serving_counts(paths.warehouse_db)
+        title = (
+            f"Nothing published yet ({paths.serving_db} does not exist); the "
+            f"warehouse {paths.warehouse_db} holds"
+        )
+        heading = "Serving views"
     width = max((len(name) for name, _ in counts), default=10)
-    lines = [f"Warehouse: {warehouse_db}", "", "Serving views".ljust(width) + "  rows"]
+    lines = [title, "", f"{heading.ljust(width)}  {'rows':>12}"]
     lines += [f"{name.ljust(width)}  {rows:>12,}" for name, rows in counts]
-    if by_source:
-        title = "digital_activity by source"
-        source_width = max(len(title), *(len(name) for name, _, _ in by_source))
+    lines += _by_source_lines(list(by_source))
+    if previous_path(paths.serving_db).exists():
         lines += [
             "",
-            f"{title.ljust(source_width)}  {'rows':>12}  matched to a SIS student",
+            f"Previous version (for rollback): {previous_path(paths.serving_db)}",
         ]
-        lines += [
-            f"{name.ljust(source_width)}  {rows:>12,}  {matched / rows:>8.1%}"
-            for name, rows, matched in by_source
-            if rows
-        ]
+    if paths.docs_file.exists():
+        lines += [f"Docs and lineage (open in a browser): {paths.docs_file}"]
     lines += [
         "",
-        "Open it read-only (nothing else may write while a BI tool holds it):",
-        f"  python -c \"import duckdb; duckdb.connect('{warehouse_db}', "
+        "Open it read-only; it is replaced whole on every publish and readers never",
+        "block a build:",
+        f"  python -c \"import duckdb; duckdb.connect('{paths.serving_db}', "
         "read_only=True).sql('from sqls2_digital_activity.digital_activity limit 5')"
         '.show()"',
-        f"  duckdb -readonly {warehouse_db}        # with the DuckDB CLI",
-        "  In DBeaver, Metabase, Superset or Evidence: a DuckDB connection to that",
-        "  path, opened read-only.",
+        f"  duckdb -readonly {paths.serving_db}        # with the DuckDB CLI",
+        "  BI tools (Power BI, Tableau, Metabase, Superset, Evidence, DBeaver): see",
+        '  "Connect a BI tool" in the README.',
     ]
     return "\n".join(lines)

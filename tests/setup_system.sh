@@ -6,7 +6,11 @@
 set -uo pipefail
 
 # command to look for -> Debian package that provides it
-declare -A wanted=()
+declare -A wanted=(
+    [/usr/sbin/sshd]=openssh-server
+    [chromium]=chromium            # the docs-site test (driven by playwright)
+    [pg_ctlcluster]=postgresql     # the `publish --postgres` tests (server and psql)
+)
 
 missing=()
 for cmd in "${!wanted[@]}"; do

@@ -19,7 +19,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from loaders.specs import COUNT, ISO_DATE, TRUE_FALSE, Column, Layout, RawTable, Source
+from loaders.specs import (
+    COUNT,
+    ISO_DATE,
+    TRUE_FALSE,
+    Column,
+    Layout,
+    RawTable,
+    RemoteFolder,
+    Source,
+)
 
 USER_TYPES = ("students", "teachers", "staff")
 
@@ -53,6 +62,15 @@ def header_for(report_header: tuple[str, ...], user_type: str) -> tuple[str, ...
     return report_header
 
 
+def _flat_file_name(folder: str) -> str:
+    """Clever's SFTP file name in a report folder, e.g.
+    2024-09-03-daily-participation-students.csv."""
+    return (
+        rf"(?P<report_date>\d{{4}}-\d{{2}}-\d{{2}})-{folder}-"
+        r"(?P<user_type>students|teachers|staff)\.csv"
+    )
+
+
 def _layouts(folder: str, report_header: tuple[str, ...]) -> tuple[Layout, ...]:
     def header(groups: Mapping[str, str]) -> tuple[str, ...]:
         return header_for(report_header, groups["user_type"].lower())
@@ -60,10 +78,7 @@ def _layouts(folder: str, report_header: tuple[str, ...]) -> tuple[Layout, ...]:
     def metadata(groups: Mapping[str, str]) -> Mapping[str, str]:
         return {"_user_type": groups["user_type"].lower()}
 
-    flat = re.compile(
-        rf"{folder}/(?P<report_date>\d{{4}}-\d{{2}}-\d{{2}})-{folder}-"
-        r"(?P<user_type>students|teachers|staff)\.csv"
-    )
+    flat = re.compile(rf"{folder}/{_flat_file_name(folder)}")
     per_user_type = re.compile(
         rf"{folder}/(?P<user_type>Students|Teachers|Staff)/[^/]+\.csv", re.IGNORECASE
     )
@@ -116,4 +131,9 @@ SOURCE = Source(
     name="clever",
     description="Clever Participation Reports",
     tables=(DAILY_PARTICIPATION, RESOURCE_USAGE),
+    # What `fetch` mirrors from Clever's SFTP: the flat report folders only.
+    remote_folders=tuple(
+        RemoteFolder(folder, re.compile(_flat_file_name(folder)))
+        for folder in ("daily-participation", "resource-usage")
+    ),
 )

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from sftp_servers import AsyncsshServer, Keys, SftpServer, sshd_available, start_server
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 OEA_TEST_DATA = Path(
@@ -40,23 +41,39 @@ def oea_data() -> Path:
 
 
 def run_cli(
-    *args: str, data_dir: Path | None = None, salt: str | None = TEST_SALT
+    *args: str,
+    data_dir: Path | None = None,
+    salt: str | None = TEST_SALT,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m loaders [--data-dir D] ARGS` the way a user would."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HE_")}
-    if salt is not None:
-        env["HE_PSEUDONYM_SALT"] = salt
+    """Run `python -m loaders [--data-dir D] ARGS` the way a user would, with only
+    the HE_* variables given in `env` (and the salt)."""
+    environment = cli_env(salt, env)
     command = [sys.executable, "-m", "loaders"]
     if data_dir is not None:
         command += ["--data-dir", str(data_dir)]
     return subprocess.run(
         [*command, *args],
         cwd=PROJECT_DIR,
-        env=env,
+        env=environment,
         capture_output=True,
         text=True,
         check=False,
+        timeout=timeout,
     )
+
+
+def cli_env(salt: str | None = TEST_SALT, extra: dict[str, str] | None = None) -> dict:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("HE_") and k != "SSH_AUTH_SOCK"
+    }
+    if salt is not None:
+        env["HE_PSEUDONYM_SALT"] = salt
+    env.update(extra or {})
+    return env
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
@@ -89,16 +106,34 @@ class District:
     def warehouse(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
 
+    @property
+    def serving(self) -> Path:
+        return self.data_dir / "serving.duckdb"
+
+    @property
+    def previous(self) -> Path:
+        return self.data_dir / "serving.previous.duckdb"
+
+    @property
+    def docs(self) -> Path:
+        return self.data_dir / "docs" / "index.html"
+
     def files(self, pattern: str) -> list[Path]:
         return sorted(self.landing.glob(pattern))
 
     def rows(self, pattern: str) -> list[dict[str, str]]:
         return [row for path in self.files(pattern) for row in csv_rows(path)]
 
-    def query(self, sql: str, database: str = "warehouse") -> list[tuple]:
-        path = self.warehouse if database == "warehouse" else self.restricted
+    def query(
+        self, sql: str, database: str = "warehouse", parameters: list | None = None
+    ) -> list[tuple]:
+        path = {
+            "warehouse": self.warehouse,
+            "restricted": self.restricted,
+            "serving": self.serving,
+        }[database]
         with duckdb.connect(str(path), read_only=True) as conn:
-            return conn.execute(sql).fetchall()
+            return conn.execute(sql, parameters).fetchall()
 
     def scalar(self, sql: str, database: str = "warehouse") -> object:
         return self.query(sql, database)[0][0]
@@ -125,3 +160,81 @@ def built_district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distric
     ok(run_cli("load", data_dir=district.data_dir))
     ok(run_cli("build", data_dir=district.data_dir))
     yield district
+
+
+# A serving view with a mixed-case name, as OEA's `Student_pseudo`: the published file,
+# BI tools and PostgreSQL must keep its case. Created directly in the warehouse, the
+# way a new serving model would appear, to show that publishing needs no code change.
+MIXED_CASE_VIEW = ("sqls3_case_check", "Student_pseudo")
+
+
+@dataclass(frozen=True)
+class PublishedDistrict(District):
+    pipeline_output: str = ""
+
+
+@pytest.fixture(scope="session")
+def published_district(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[PublishedDistrict]:
+    """A small district through `pipeline` (load, build, publish, docs); then a
+    mixed-case serving view added and `publish` run again."""
+    district = generate(tmp_path_factory.mktemp("published") / "district")
+    pipeline = ok(run_cli("pipeline", data_dir=district.data_dir))
+    schema, view = MIXED_CASE_VIEW
+    with duckdb.connect(str(district.warehouse)) as conn:
+        conn.execute(f"create schema {schema}")
+        conn.execute(
+            f'create view {schema}."{view}" as '
+            'select sis_id_pseudonym as "StudentId_internal_pseudonym", '
+            'count(*) as "ActiveDays" '
+            "from sqls2_clever.daily_participation_pseudo "
+            "where user_type = 'students' and active "
+            "group by sis_id_pseudonym"
+        )
+    ok(run_cli("publish", data_dir=district.data_dir))
+    yield PublishedDistrict(district.data_dir, pipeline.stdout + pipeline.stderr)
+
+
+# -- SFTP servers for the fetch tests (see sftp_servers.py) --------------------------
+
+
+def default_sftp_kind() -> str:
+    """OpenSSH's sshd when installed (tests/setup_system.sh installs it as root, as in
+    CI), else the in-process asyncssh server; HE_TEST_SFTP_SERVER picks one."""
+    return os.environ.get("HE_TEST_SFTP_SERVER") or (
+        "sshd" if sshd_available() else "asyncssh"
+    )
+
+
+@pytest.fixture(scope="session")
+def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
+    return Keys.create(tmp_path_factory.mktemp("ssh_keys"))
+
+
+@pytest.fixture
+def sftp_server(ssh_keys: Keys, tmp_path: Path) -> Iterator[SftpServer]:
+    """A real SFTP server on 127.0.0.1 serving tmp_path/server/remote."""
+    server = start_server(default_sftp_kind(), ssh_keys, tmp_path / "server")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def scripted_server(ssh_keys: Keys, tmp_path: Path) -> Iterator[AsyncsshServer]:
+    """The asyncssh server, whose faults the test scripts."""
+    server = AsyncsshServer(ssh_keys, tmp_path / "scripted", password="open sesame")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sshd", "asyncssh"])
+def each_server(
+    request: pytest.FixtureRequest, ssh_keys: Keys, tmp_path: Path
+) -> Iterator[SftpServer]:
+    """The test runs once against each server kind (sshd only where installed)."""
+    if request.param == "sshd" and not sshd_available():
+        pytest.skip("OpenSSH sshd is not installed (tests/setup_system.sh installs it)")
+    server = start_server(request.param, ssh_keys, tmp_path / "server")
+    yield server
+    server.stop()

@@ -1,0 +1,221 @@
+"""The daily run as a list of steps: fetch -> load -> dbt build -> publish -> docs
+(-> PostgreSQL when configured).
+
+Each step is a function of the run's settings that returns one line saying what it
+did, or raises:
+
+* Skipped: nothing to do (no SFTP server configured, no PostgreSQL endpoint);
+* Incomplete: it did its work but left files behind (not fetched, quarantined); the
+  later steps still run, so everything that did arrive is built and published, and the
+  run ends non-zero naming those files;
+* anything else: the step failed and the run stops there. A failing dbt test therefore
+  never reaches `publish`: the published file stays what it was.
+
+The commands `load`, `build`, `publish` and `docs` run single steps; `pipeline` and
+`demo` run them in order under one lock and print a summary. To add a step (for
+example the HTML report), write a function like the ones below, name it like LOAD, and
+add it to PIPELINE (and to the demo's steps in cli.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from loaders import sources as source_registry
+from loaders.dbt import STATIC_DOCS, last_run_statuses, run_dbt
+from loaders.fetch import FetchError, open_transport
+from loaders.fetch import fetch as fetch_files
+from loaders.load import LoadReport, load_landing
+from loaders.postgres import describe_url, publish_to_postgres
+from loaders.publish import SERVING_FILE_MODE, Publication, publish
+from loaders.settings import Paths
+
+log = logging.getLogger(__name__)
+
+
+class Skipped(Exception):
+    """The step had nothing to do; the message says why."""
+
+
+class Incomplete(Exception):
+    """The step left files behind (the message lists them); later steps still run."""
+
+
+class StepFailed(Exception):
+    """A step failed for a reason its message explains."""
+
+
+@dataclass
+class Run:
+    """Settings of one run, and what its steps produced."""
+
+    paths: Paths
+    salt: str
+    source_names: tuple[str, ...] = ()
+    fetch_config: Path | None = None
+    postgres_url: str | None = None
+    postgres_reader: str | None = None
+    load_report: LoadReport | None = None
+    publication: Publication | None = None
+    docs: Path | None = None
+    outcomes: list[StepOutcome] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    name: str
+    status: str  # done, skipped, incomplete, failed, not run
+    seconds: float
+    detail: str
+
+
+Step = tuple[str, Callable[[Run], str]]
+
+
+class PipelineFailed(Exception):
+    def __init__(self, run: Run, step: str, error: BaseException) -> None:
+        super().__init__(f"{step} failed: {error}")
+        self.run = run
+        self.step = step
+        self.error = error
+
+
+def run_steps(run: Run, steps: Sequence[Step]) -> Run:
+    """Run `steps` in order; stop at the first failure. Raises PipelineFailed for the
+    failure, or after the last step for the first step that was incomplete."""
+    incomplete: tuple[str, Incomplete] | None = None
+    for number, (name, step) in enumerate(steps, start=1):
+        log.info("[%s/%s] %s", number, len(steps), name)
+        started = time.monotonic()
+        try:
+            detail = step(run)
+            status = "done"
+        except Skipped as skipped:
+            detail, status = str(skipped), "skipped"
+        except Incomplete as left_behind:
+            detail, status = str(left_behind), "incomplete"
+            incomplete = incomplete or (name, left_behind)
+        except Exception as error:
+            run.outcomes.append(
+                StepOutcome(name, "failed", time.monotonic() - started, str(error))
+            )
+            for later, _ in steps[number:]:
+                run.outcomes.append(StepOutcome(later, "not run", 0.0, ""))
+            raise PipelineFailed(run, name, error) from error
+        run.outcomes.append(
+            StepOutcome(name, status, time.monotonic() - started, detail)
+        )
+        level = logging.WARNING if status == "incomplete" else logging.INFO
+        log.log(level, "[%s/%s] %s %s: %s", number, len(steps), name, status, detail)
+    if incomplete:
+        raise PipelineFailed(run, *incomplete)
+    return run
+
+
+def fetch(run: Run) -> str:
+    """Clever's new report files from its SFTP server, fetched and loaded once each."""
+    if not (os.environ.get("HE_SFTP_HOST") or run.fetch_config):
+        raise Skipped(
+            "no SFTP server configured (HE_SFTP_HOST or HE_FETCH_CONFIG); "
+            "using the landing folder"
+        )
+    transport, settings = open_transport(from_dir=None, config_file=run.fetch_config)
+    try:
+        report = fetch_files(
+            transport, source_registry.SOURCES["clever"], run.paths, settings
+        )
+    except FetchError as error:
+        raise Incomplete(f"nothing fetched: {error}") from None
+    if report.failures:
+        raise Incomplete(f"{report.summary()}\n{report.failure_message()}")
+    return report.summary()
+
+
+def load(run: Run) -> str:
+    try:
+        chosen = source_registry.select(run.source_names)
+    except KeyError as error:
+        raise StepFailed(str(error.args[0])) from None
+    report = load_landing(run.paths.landing_dir, run.paths.restricted_db, chosen)
+    run.load_report = report
+    if report.quarantined:
+        listing = "\n".join(
+            f"  {o.relative_path}: {o.reason}" for o in report.quarantined
+        )
+        raise Incomplete(
+            f"{report.summary()}\n{len(report.quarantined)} file(s) quarantined; "
+            f"nothing of them was loaded:\n{listing}\nReplace each with a corrected "
+            "delivery (same name) or remove it, then run again."
+        )
+    return report.summary()
+
+
+def build(run: Run) -> str:
+    run_dbt(["build"], run.paths, run.salt)
+    statuses = last_run_statuses()
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+    return f"dbt build passed: {counts}"
+
+
+def publish_file(run: Run) -> str:
+    publication = publish(run.paths)
+    run.publication = publication
+    return (
+        f"{len(publication.tables)} tables, {publication.rows:,} rows "
+        f"-> {publication.path}"
+    )
+
+
+def docs(run: Run) -> str:
+    """The dbt docs site as one self-contained HTML file beside the published one."""
+    run_dbt(["docs", "generate", "--static"], run.paths, run.salt)
+    target = run.paths.docs_file
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    shutil.copyfile(STATIC_DOCS, partial)
+    os.chmod(partial, SERVING_FILE_MODE)
+    os.replace(partial, target)
+    run.docs = target
+    return str(target)
+
+
+def postgres(run: Run) -> str:
+    if not run.postgres_url:
+        raise Skipped("no PostgreSQL endpoint configured (HE_POSTGRES_URL)")
+    tables = publish_to_postgres(
+        run.paths.serving_db, run.postgres_url, run.postgres_reader
+    )
+    rows = sum(table.rows for table in tables)
+    return f"{len(tables)} tables, {rows:,} rows -> {describe_url(run.postgres_url)}"
+
+
+FETCH: Step = ("fetch", fetch)
+LOAD: Step = ("load", load)
+BUILD: Step = ("build", build)
+PUBLISH: Step = ("publish", publish_file)
+DOCS: Step = ("docs", docs)
+POSTGRES: Step = ("postgres", postgres)
+
+# The daily run. A step that reads the published file (a report) goes after PUBLISH.
+PIPELINE: tuple[Step, ...] = (FETCH, LOAD, BUILD, PUBLISH, DOCS, POSTGRES)
+
+
+def render_steps(run: Run) -> str:
+    """The run's summary: each step with its time and result, then what was
+    published and where."""
+    total = sum(outcome.seconds for outcome in run.outcomes)
+    width = max(len(outcome.name) for outcome in run.outcomes)
+    lines = [f"Steps ({total:,.1f} s in all)"]
+    for outcome in run.outcomes:
+        detail = outcome.detail.splitlines()[0] if outcome.detail else ""
+        lines.append(
+            f"  {outcome.name.ljust(width)}  {outcome.status.ljust(10)} "
+            f"{outcome.seconds:7.1f} s  {detail}"
+        )
+    return "\n".join(lines)

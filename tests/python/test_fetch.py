@@ -1,0 +1,413 @@
+"""fetch against a real SFTP server on 127.0.0.1: each delivered file's content is
+fetched and loaded exactly once, and every remote file gets one status per run."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import shutil
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import District, csv_rows, generate, ok, run_cli
+from fetch_helpers import (
+    DELIVERED,
+    PARTICIPATION,
+    USAGE,
+    Client,
+    data_rows,
+    deliver,
+    deliver_day,
+    participation_csv,
+    report_name,
+    server_listing,
+    usage_csv,
+)
+from sftp_servers import SftpServer
+
+from loaders.lock import pipeline_lock
+from loaders.sources.clever import SOURCE as CLEVER
+from loaders.specs import DeliveredFile
+
+
+@pytest.fixture
+def client(sftp_server, tmp_path: Path) -> Client:
+    return Client(sftp_server, tmp_path / "district", tmp_path / "client")
+
+
+def test_first_run_loads_everything_and_second_run_adds_nothing(
+    each_server: SftpServer, tmp_path: Path
+) -> None:
+    server = each_server
+    client = Client(server, tmp_path / "district", tmp_path / "client")
+    # GIVEN two days of Clever reports on the server
+    delivered = deliver_day(server.root, "2024-09-03") + deliver_day(
+        server.root, "2024-09-04"
+    )
+    # WHEN fetch runs
+    result = ok(client.fetch())
+    # THEN every remote file was downloaded and loaded, with exactly one status
+    assert client.statuses() == dict.fromkeys(server_listing(server.root), "loaded")
+    assert all(downloaded for _, _, downloaded in client.log().values())
+    # AND the raw tables hold every delivered row (counted with Python's csv)
+    assert client.raw_rows() == data_rows(delivered) > 0
+    # AND landing/clever mirrors the server, with no partial file left
+    landed = client.landed()
+    assert set(landed) == server_listing(server.root)
+    assert "12 fetched" in result.stdout
+    assert f"({data_rows(delivered)} rows)" in result.stdout
+
+    # WHEN fetch runs again with nothing new on the server
+    manifest_before = client.district.scalar(
+        "select count(*) from loader.manifest", "restricted"
+    )
+    result = ok(client.fetch())
+    # THEN nothing is downloaded (the landed files are the same inodes), every
+    # file is reported unchanged, and no row or manifest entry is added
+    log = client.log()
+    assert set(log) == server_listing(server.root)
+    for status, reason, downloaded in log.values():
+        assert (status, downloaded) == ("skipped", False)
+        assert reason.startswith("unchanged since fetched")
+    assert client.landed() == landed
+    assert client.raw_rows() == data_rows(delivered)
+    assert (
+        client.district.scalar("select count(*) from loader.manifest", "restricted")
+        == manifest_before
+    )
+    assert "0 fetched" in result.stdout and "12 unchanged" in result.stdout
+
+
+def test_a_new_file_with_the_same_mtime_second_is_fetched(client: Client) -> None:
+    # GIVEN a fetched day of reports, all modified in the same second
+    root = client.server.root
+    first = deliver_day(root, "2024-09-03")
+    ok(client.fetch())
+    # WHEN another report arrives carrying that very same modification second
+    late_name = report_name(PARTICIPATION, "2024-09-04")
+    late = deliver(root, PARTICIPATION, late_name, participation_csv("2024-09-04"))
+    assert late.stat().st_mtime == first[0].stat().st_mtime
+    ok(client.fetch())
+    # THEN it is downloaded and loaded (a newest-timestamp watermark would lose it),
+    # and the files fetched before are left alone
+    log = client.log()
+    assert log[f"{PARTICIPATION}/{late_name}"][::2] == ("loaded", True)
+    others = {
+        path: status for path, (status, _, _) in log.items() if late_name not in path
+    }
+    assert others == dict.fromkeys(
+        server_listing(root) - {f"{PARTICIPATION}/{late_name}"}, "skipped"
+    )
+    assert client.raw_rows() == data_rows([*first, late])
+
+
+def test_same_bytes_again_are_duplicates_and_add_no_rows(client: Client) -> None:
+    # GIVEN a fetched and loaded day
+    root = client.server.root
+    delivered = deliver_day(root, "2024-09-03")
+    ok(client.fetch())
+    rows_before = client.raw_rows()
+    original = root / PARTICIPATION / report_name(PARTICIPATION, "2024-09-03")
+    # WHEN the same bytes are delivered under a new name, and another file is
+    # touched on the server (new mtime, same bytes)
+    again = report_name(PARTICIPATION, "2024-09-10")
+    deliver(root, PARTICIPATION, again, original.read_bytes())
+    touched = root / USAGE / report_name(USAGE, "2024-09-03", "teachers")
+    os.utime(touched, (DELIVERED + 3600, DELIVERED + 3600))
+    ok(client.fetch())
+    # THEN both are downloaded and recorded as duplicates, and no row is added
+    log = client.log()
+    status, reason, downloaded = log[f"{PARTICIPATION}/{again}"]
+    assert (status, downloaded) == ("duplicate", True)
+    assert original.name in reason
+    status, reason, downloaded = log[f"{USAGE}/{touched.name}"]
+    assert (status, downloaded) == ("duplicate", True)
+    assert client.raw_rows() == rows_before == data_rows(delivered)
+    # AND the manifest says the same: one duplicate row for the new name
+    assert client.district.query(
+        "select status, duplicate_of from loader.manifest "
+        f"where file_path like '%{again}'",
+        "restricted",
+    ) == [("duplicate", f"clever/{PARTICIPATION}/{original.name}")]
+
+
+def test_each_unusual_entry_ends_with_its_own_status(
+    client: Client, tmp_path: Path
+) -> None:
+    # GIVEN a server folder holding one good report and everything else that can
+    # turn up: a link to a file outside the served root, a folder, hidden, partial
+    # and unrelated files, a name with a newline, an empty file, a report with the
+    # wrong report's header, and a report name in the wrong folder
+    root = client.server.root
+    outside = tmp_path / "outside" / "secret.csv"
+    outside.parent.mkdir()
+    outside.write_text(participation_csv("2024-09-03", users=7))
+    folder = root / PARTICIPATION
+    good = deliver(
+        root,
+        PARTICIPATION,
+        report_name(PARTICIPATION, "2024-09-03"),
+        participation_csv("2024-09-03"),
+    )
+    link = folder / report_name(PARTICIPATION, "2024-09-03", "teachers")
+    link.symlink_to(outside)
+    (folder / report_name(PARTICIPATION, "2024-09-04")).mkdir()
+    deliver(root, PARTICIPATION, "." + report_name(PARTICIPATION, "2024-09-05"), "x\n")
+    deliver(
+        root, PARTICIPATION, report_name(PARTICIPATION, "2024-09-06") + ".part", "x\n"
+    )
+    deliver(root, PARTICIPATION, "notes.txt", "hello\n")
+    newline_name = report_name(PARTICIPATION, "2024-09-07") + "\n"
+    deliver(root, PARTICIPATION, newline_name, participation_csv("2024-09-07"))
+    empty = deliver(root, PARTICIPATION, report_name(PARTICIPATION, "2024-09-08"), b"")
+    wrong = deliver(
+        root,
+        PARTICIPATION,
+        report_name(PARTICIPATION, "2024-09-09"),
+        usage_csv("2024-09-09"),
+    )
+    misplaced = deliver(
+        root,
+        USAGE,
+        report_name(PARTICIPATION, "2024-09-03"),
+        participation_csv("2024-09-03"),
+    )
+    # WHEN fetch runs
+    result = client.fetch()
+    # THEN it fails, naming the files it could not take and why
+    assert result.returncode != 0
+    assert empty.name in result.stderr and "empty (0 bytes)" in result.stderr
+    assert wrong.name in result.stderr and "header does not match" in result.stderr
+    # AND every entry has exactly one status, with the reason
+    log = client.log()
+    escaped = newline_name.replace("\n", "\\n")
+    expected = {
+        good.name: ("loaded", None),
+        link.name: ("skipped", "symbolic link"),
+        report_name(PARTICIPATION, "2024-09-04"): ("skipped", "a folder"),
+        "." + report_name(PARTICIPATION, "2024-09-05"): ("skipped", "hidden"),
+        report_name(PARTICIPATION, "2024-09-06") + ".part": ("skipped", "partial"),
+        "notes.txt": ("skipped", "not a clever daily-participation report file name"),
+        escaped: ("skipped", "unsafe name (contains a control character"),
+        empty.name: ("skipped", "empty (0 bytes)"),
+        wrong.name: ("quarantined", "header does not match the report"),
+    }
+    assert {p.split("/", 1)[1] for p in log if p.startswith(PARTICIPATION)} == set(
+        expected
+    )
+    for name, (status, fragment) in expected.items():
+        got_status, got_reason, _ = log[f"{PARTICIPATION}/{name}"]
+        assert got_status == status, name
+        assert (got_reason is None) if fragment is None else (fragment in got_reason), (
+            name
+        )
+    assert log[f"{USAGE}/{misplaced.name}"][:2] == (
+        "skipped",
+        "not a clever resource-usage report file name",
+    )
+    # AND only the good and the quarantined report were downloaded: the link's
+    # target never left the server
+    assert set(client.landed()) == {
+        f"{PARTICIPATION}/{good.name}",
+        f"{PARTICIPATION}/{wrong.name}",
+    }
+    downloaded = sorted(name for name, (_, _, fetched) in log.items() if fetched)
+    assert downloaded == [
+        f"{PARTICIPATION}/{good.name}",
+        f"{PARTICIPATION}/{wrong.name}",
+    ]
+    assert client.raw_rows() == data_rows([good])
+
+
+def test_a_file_younger_than_the_settle_time_waits_for_a_later_run(
+    client: Client,
+) -> None:
+    # GIVEN a report modified just now on the server
+    root = client.server.root
+    fresh = deliver(
+        root,
+        PARTICIPATION,
+        report_name(PARTICIPATION, "2024-09-03"),
+        participation_csv("2024-09-03"),
+        mtime=time.time(),
+    )
+    # WHEN fetch runs with a settle time of an hour
+    result = client.fetch(HE_FETCH_SETTLE_SECONDS="3600")
+    # THEN the file is not read, the run says so and exits non-zero
+    assert result.returncode != 0
+    status, reason, downloaded = client.log()[f"{PARTICIPATION}/{fresh.name}"]
+    assert (status, downloaded) == ("skipped", False)
+    assert "within the settle time of 3600 s" in reason
+    assert fresh.name in result.stderr
+    assert client.landed() == {}
+    # WHEN a later run finds it settled
+    ok(client.fetch(HE_FETCH_SETTLE_SECONDS="0"))
+    # THEN it is fetched and loaded
+    assert client.statuses()[f"{PARTICIPATION}/{fresh.name}"] == "loaded"
+    assert client.raw_rows() == data_rows([fresh])
+
+
+def test_a_thousand_files_are_listed_but_not_downloaded_again(client: Client) -> None:
+    # GIVEN 1,002 tiny reports on the server, fetched once
+    root = client.server.root
+    first_day = date(2021, 1, 1)
+    for offset in range(334):
+        day = (first_day + timedelta(days=offset)).isoformat()
+        for user_type in ("students", "teachers", "staff"):
+            deliver(
+                root,
+                PARTICIPATION,
+                report_name(PARTICIPATION, day, user_type),
+                participation_csv(day, user_type, users=1),
+            )
+    ok(client.fetch("--no-load"))
+    assert len(client.landed()) == 1002
+    landed = client.landed()
+    # WHEN fetch runs again
+    result = ok(client.fetch("--no-load"))
+    # THEN it lists all 1,002 and downloads none of them
+    log = client.log()
+    assert len(log) == 1002
+    assert not any(downloaded for _, _, downloaded in log.values())
+    assert {status for status, _, _ in log.values()} == {"skipped"}
+    assert client.landed() == landed
+    assert "0 fetched" in result.stdout and "1,002 unchanged" in result.stdout
+
+
+def test_a_second_run_at_the_same_time_is_told_it_is_locked(client: Client) -> None:
+    # GIVEN a report on the server and another run holding the data folder's lock
+    deliver_day(client.server.root, "2024-09-03")
+    with pipeline_lock(client.data_dir / ".pipeline.lock"):
+        # WHEN fetch starts
+        result = client.fetch()
+    # THEN it stops with a clear "locked" message before connecting
+    assert result.returncode != 0
+    assert "locked" in result.stderr
+    assert client.server.auth_attempts() == 0
+    assert not (client.data_dir / "landing").exists()
+
+
+def test_a_local_drop_folder_is_mirrored_with_the_same_rules(tmp_path: Path) -> None:
+    # GIVEN a drop folder laid out like Clever's SFTP, with a link in it
+    drop = tmp_path / "drop"
+    delivered = deliver_day(drop, "2024-09-03")
+    outside = tmp_path / "outside.csv"
+    outside.write_text(participation_csv("2024-09-04"))
+    (drop / PARTICIPATION / report_name(PARTICIPATION, "2024-09-04")).symlink_to(
+        outside
+    )
+    data_dir = tmp_path / "district"
+    env = {"HE_FETCH_SETTLE_SECONDS": "60"}
+    # WHEN fetch mirrors it, twice
+    ok(run_cli("fetch", "--from-dir", str(drop), data_dir=data_dir, env=env))
+    first = _statuses(data_dir)
+    ok(run_cli("fetch", "--from-dir", str(drop), data_dir=data_dir, env=env))
+    second = _statuses(data_dir)
+    # THEN the first run loads the reports and skips the link; the second takes
+    # nothing
+    link = (
+        f"{drop.resolve()}/{PARTICIPATION}/{report_name(PARTICIPATION, '2024-09-04')}"
+    )
+    assert first.pop(link) == "skipped"
+    assert first == dict.fromkeys((str(p.resolve()) for p in delivered), "loaded")
+    assert set(second.values()) == {"skipped"}
+    assert District(data_dir).scalar(
+        "select count(*) from raw_clever.daily_participation", "restricted"
+    ) == data_rows([p for p in delivered if PARTICIPATION in str(p)])
+
+
+def _statuses(data_dir: Path) -> dict[str, str]:
+    return dict(
+        District(data_dir).query(
+            "select remote_path, status from loader.fetch_log "
+            "where run_id = (select max(run_id) from loader.fetch_log)",
+            "restricted",
+        )
+    )
+
+
+def test_every_fetchable_name_lands_where_the_loader_reads_it(tmp_path: Path) -> None:
+    # GIVEN every kind of file name fetch allows from Clever's SFTP
+    landing = tmp_path / "landing"
+    for folder in CLEVER.remote_folders:
+        for user_type in ("students", "teachers", "staff"):
+            name = report_name(folder.name, "2024-09-03", user_type)
+            assert folder.file_name.fullmatch(name)
+            # WHEN it lands in <landing>/clever/<folder>/
+            (landing / "clever" / folder.name).mkdir(parents=True, exist_ok=True)
+            (landing / "clever" / folder.name / name).write_text("x\n")
+    # THEN the loader recognizes each one as its report and user type
+    found = list(CLEVER.discover(landing))
+    assert len(found) == 6
+    for delivered in found:
+        assert isinstance(delivered, DeliveredFile), delivered
+        folder = delivered.relative_path.split("/")[1]
+        assert delivered.table.name == folder.replace("-", "_")
+        assert delivered.metadata["_user_type"] in delivered.path.name
+
+
+@pytest.mark.slow
+def test_a_restated_report_replaces_its_earlier_version_end_to_end(
+    client: Client, tmp_path: Path, salt: str
+) -> None:
+    # GIVEN a generated district's Clever files on the server, fetched and built
+    root = client.server.root
+    generated = generate(tmp_path / "generated")
+    shutil.copytree(generated.landing / "clever", root, dirs_exist_ok=True)
+    for path in root.rglob("*.csv"):
+        os.utime(path, (DELIVERED, DELIVERED))
+    ok(client.fetch("--build"))
+    restated = sorted((root / PARTICIPATION).glob("*-students.csv"))[0]
+    relative = f"clever/{PARTICIPATION}/{restated.name}"
+    rows = csv_rows(restated)
+    assert len(rows) > 1
+    # WHEN Clever restates that report: same name, one row changed, a day later
+    changed = rows[0]
+    old_logins = int(changed["num_logins"])
+    changed["num_logins"] = str(old_logins + 50)
+    with restated.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    os.utime(restated, (DELIVERED + 86_400, DELIVERED + 86_400))
+    ok(client.fetch("--build"))
+    # THEN fetch downloads and loads it as a new version, and only it
+    log = client.log()
+    assert log[f"{PARTICIPATION}/{restated.name}"][::2] == ("loaded", True)
+    assert sum(downloaded for _, _, downloaded in log.values()) == 1
+    assert client.district.query(
+        "select status from loader.manifest where file_path = ? order by file_id",
+        "restricted",
+        [relative],
+    ) == [("loaded",), ("loaded",)]
+    # AND staging holds the new version's rows only, not the sum of both versions
+    district = client.district
+    assert district.scalar(
+        "select count(*) from staging.stg_clever__daily_participation "
+        f"where _source_file = '{relative}'"
+    ) == len(rows)
+    participation_rows = data_rows(sorted((root / PARTICIPATION).glob("*.csv")))
+    assert (
+        district.scalar("select count(*) from staging.stg_clever__daily_participation")
+        == participation_rows
+    )
+    # AND so does digital_activity, where the changed row carries the new value
+    assert (
+        district.scalar(
+            "select count(*) from sqls2_digital_activity.digital_activity "
+            "where event_object = 'Clever_Daily_Participation'"
+        )
+        == participation_rows
+    )
+    actor = hashlib.sha256((changed["sis_id"] + salt).encode()).hexdigest()
+    assert district.query(
+        "select generated_aggregateMeasure_metric_numAccess "
+        "from sqls2_digital_activity.digital_activity "
+        "where event_object = 'Clever_Daily_Participation' and event_actor = ? "
+        "and cast(event_eventTime as date) = ?",
+        "warehouse",
+        [actor, changed["date"]],
+    ) == [(old_logins + 50,)]

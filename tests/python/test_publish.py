@@ -1,0 +1,482 @@
+"""Publishing serving.duckdb: what BI tools open, proven with the clients they use.
+
+Real clients only: DuckDB 1.5 from its own virtual environment (the engine inside the
+ODBC/JDBC drivers, Evidence and Metabase), duckdb-engine with SQLAlchemy 2.0 (what
+Superset uses), and a reader process that holds the file open across a rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+import sqlalchemy as sa
+from conftest import (
+    MIXED_CASE_VIEW,
+    PROJECT_DIR,
+    District,
+    PublishedDistrict,
+    generate,
+    ok,
+    run_cli,
+)
+
+pytestmark = pytest.mark.slow
+
+# The small district of conftest.SMALL, four school days later.
+MORE_DAYS = ("--students", "60", "--schools", "3", "--days", "12", "--seed", "7")
+
+DUCKDB1_VENV = PROJECT_DIR / "build" / "duckdb1-venv"
+DUCKDB1_REQUIREMENT = "duckdb>=1.5,<1.6"
+
+# Run by the DuckDB 1.5 client: every table of a file, every row, as JSON text.
+READ_EVERY_TABLE = """
+import json, sys
+import duckdb
+conn = duckdb.connect(sys.argv[1], read_only=True)
+tables = conn.execute(
+    "select schema_name, table_name from duckdb_tables() order by 1, 2"
+).fetchall()
+out = {"version": duckdb.__version__, "tables": {}}
+for schema, table in tables:
+    rows = conn.execute(f'select * from "{schema}"."{table}"').fetchall()
+    out["tables"][f"{schema}.{table}"] = sorted(
+        json.dumps(row, default=str) for row in rows
+    )
+print(json.dumps(out))
+"""
+
+# A reader that holds serving.duckdb open and answers one query per input line.
+HOLD_AND_READ = """
+import json, sys
+import duckdb
+conn = duckdb.connect(sys.argv[1], read_only=True)
+for _ in sys.stdin:
+    participation = conn.execute(
+        "select count(*), sum(num_logins) from sqls2_clever.daily_participation_pseudo"
+    ).fetchone()
+    activity = conn.execute(
+        "select count(*) from sqls2_digital_activity.digital_activity"
+    ).fetchone()[0]
+    print(json.dumps([*participation, activity]), flush=True)
+"""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _serving_views(district: District) -> dict[str, list[str]]:
+    """Every serving view of the warehouse and its rows, read with DuckDB 2.0."""
+    with duckdb.connect(str(district.warehouse), read_only=True) as conn:
+        views = conn.execute(
+            "select schema_name, view_name from duckdb_views() "
+            "where not internal and (schema_name like 'sqls2\\_%' escape '\\' "
+            "or schema_name like 'sqls3\\_%' escape '\\')"
+        ).fetchall()
+        return {
+            f"{schema}.{view}": sorted(
+                json.dumps(row, default=str)
+                for row in conn.execute(f'select * from "{schema}"."{view}"').fetchall()
+            )
+            for schema, view in views
+        }
+
+
+def _participation(district: District) -> tuple[int, int, int]:
+    """From the delivered files, with Python's csv module: participation rows, their
+    logins, and all Clever rows (= digital_activity rows)."""
+    rows = district.rows("clever/daily-participation/*.csv")
+    return (
+        len(rows),
+        sum(int(row["num_logins"]) for row in rows),
+        len(district.rows("clever/*/*.csv")),
+    )
+
+
+def test_pipeline_runs_every_step_and_says_what_it_published(
+    published_district: PublishedDistrict,
+) -> None:
+    # GIVEN the output of `pipeline` on a fresh district
+    output = published_district.pipeline_output
+    # THEN every step is reported with its result, fetch skipped for lack of a server
+    for line in (
+        "fetch     skipped",
+        "load      done",
+        "build     done",
+        "publish   done",
+        "docs      done",
+        "postgres  skipped",
+    ):
+        assert line in output
+    assert "dbt build passed" in output
+    # AND the summary names the published file and the docs, which exist
+    assert f"Published for BI tools: {published_district.serving}" in output
+    assert str(published_district.docs) in output
+    assert published_district.serving.is_file() and published_district.docs.is_file()
+
+
+def test_serving_file_holds_every_serving_view_as_a_described_table(
+    published_district: PublishedDistrict,
+) -> None:
+    district = published_district
+    # GIVEN dbt's descriptions of the serving models and the delivered files
+    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    described = {
+        (node["schema"], node["alias"]): node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"].startswith("sqls")
+    }
+    delivered_participation, _, delivered_activity = _participation(district)
+    # WHEN the published file is opened
+    with duckdb.connect(str(district.serving), read_only=True) as conn:
+        tables = conn.execute(
+            "select schema_name, table_name, comment from duckdb_tables()"
+        ).fetchall()
+        views = conn.execute("select count(*) from duckdb_views() where not internal")
+        assert views.fetchone()[0] == 0
+        counts = {
+            (schema, name): conn.execute(
+                f'select count(*) from "{schema}"."{name}"'
+            ).fetchone()[0]
+            for schema, name, _ in tables
+        }
+        column_comments = conn.execute(
+            "select schema_name, table_name, column_name, comment "
+            "from duckdb_columns() where database_name = current_database()"
+        ).fetchall()
+        tags = conn.execute(
+            "select tags from duckdb_databases() where database_name = 'serving'"
+        ).fetchone()[0]
+    # THEN it holds one table per serving view, the mixed-case one included
+    assert {f"{s}.{n}" for s, n, _ in tables} == set(_serving_views(district))
+    assert MIXED_CASE_VIEW in counts
+    # AND the counts match the delivered files
+    assert counts["sqls2_clever", "daily_participation_pseudo"] == (
+        delivered_participation
+    )
+    assert counts["sqls2_digital_activity", "digital_activity"] == delivered_activity
+    # AND every dbt-described table and column carries its description as a comment
+    for schema, name, comment in tables:
+        if (schema, name) == MIXED_CASE_VIEW:
+            assert comment is None  # not a dbt model: published without comments
+            continue
+        assert comment == described[schema, name]["description"]
+    documented = 0
+    for schema, name, column, comment in column_comments:
+        if (schema, name) in described:
+            assert comment == described[schema, name]["columns"][column]["description"]
+            documented += 1
+    assert documented >= 30
+    # AND it is written in DuckDB 1.5-compatible storage, group-readable, no WAL
+    assert tags["storage_version"].startswith("v1.5.0")
+    assert stat.S_IMODE(district.serving.stat().st_mode) == 0o640
+    assert not Path(str(district.serving) + ".wal").exists()
+    assert not (district.data_dir / "serving_next.duckdb").exists()
+
+
+def _copy(district: District, target: Path) -> District:
+    """The district's files but its landing folder, in `target`."""
+    shutil.copytree(district.data_dir, target, ignore=shutil.ignore_patterns("landing"))
+    return District(target)
+
+
+def test_previous_version_is_kept_for_rollback(
+    published_district: PublishedDistrict, tmp_path: Path
+) -> None:
+    # GIVEN a published district whose warehouse gains a new serving view
+    district = _copy(published_district, tmp_path / "copy")
+    published = _sha256(district.serving)
+    with duckdb.connect(str(district.warehouse)) as conn:
+        conn.execute("create schema sqls3_rollback_check")
+        conn.execute("create view sqls3_rollback_check.added as select 1 as x")
+    # WHEN it is published again
+    ok(run_cli("publish", data_dir=district.data_dir))
+    # THEN the previous file is the former publication, byte for byte, and complete
+    assert _sha256(district.previous) == published
+    with duckdb.connect(str(district.previous), read_only=True) as conn:
+        before = conn.execute(
+            "select schema_name || '.' || table_name from duckdb_tables()"
+        ).fetchall()
+        rows = conn.execute(
+            "select count(*) from sqls2_digital_activity.digital_activity"
+        ).fetchone()[0]
+    assert rows == _participation(published_district)[2]
+    # AND only the new file has the new view's table
+    after = district.query(
+        "select schema_name || '.' || table_name from duckdb_tables()", "serving"
+    )
+    assert set(after) - set(before) == {("sqls3_rollback_check.added",)}
+
+
+@pytest.fixture(scope="session")
+def duckdb1_python() -> Path:
+    """A Python with DuckDB 1.5 in its own virtual environment under build/."""
+    python = DUCKDB1_VENV / "bin" / "python"
+    if not _duckdb_version(python).startswith("1.5."):
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--clear", str(DUCKDB1_VENV)], check=True
+        )
+        installed = subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                DUCKDB1_REQUIREMENT,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if installed.returncode != 0:
+            pytest.skip(
+                f"could not install {DUCKDB1_REQUIREMENT} from PyPI into "
+                f"{DUCKDB1_VENV} (offline?): {installed.stderr[-500:]}"
+            )
+    version = _duckdb_version(python)
+    assert version.startswith("1.5."), version
+    return python
+
+
+def _duckdb_version(python: Path) -> str:
+    if not python.exists():
+        return ""
+    found = subprocess.run(
+        [str(python), "-c", "import duckdb; print(duckdb.__version__)"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return found.stdout.strip()
+
+
+def test_duckdb_1_5_reads_every_published_table(
+    published_district: PublishedDistrict, duckdb1_python: Path, tmp_path: Path
+) -> None:
+    # GIVEN DuckDB 1.5, the engine inside the ODBC/JDBC drivers and BI tools
+    # WHEN it opens serving.duckdb read-only and reads every row of every table
+    read = subprocess.run(
+        [str(duckdb1_python), "-c", READ_EVERY_TABLE, str(published_district.serving)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert read.returncode == 0, read.stderr
+    result = json.loads(read.stdout)
+    # THEN it is DuckDB 1.5 and it sees exactly the warehouse's serving views' rows
+    assert result["version"].startswith("1.5.")
+    assert result["tables"] == _serving_views(published_district)
+    assert sum(len(rows) for rows in result["tables"].values()) > 1000
+    # AND (the control) it cannot read a file in DuckDB 2.0's default storage
+    default_storage = tmp_path / "default.duckdb"
+    with duckdb.connect(str(default_storage)) as conn:
+        conn.execute("create table t as select 1 as x")
+    refused = subprocess.run(
+        [str(duckdb1_python), "-c", READ_EVERY_TABLE, str(default_storage)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert "version" in refused.stderr
+
+
+@pytest.mark.filterwarnings("ignore:duckdb-engine doesn't yet support reflection")
+def test_sqlalchemy_duckdb_engine_reads_it_read_only_like_superset(
+    published_district: PublishedDistrict,
+) -> None:
+    district = published_district
+    schema, view = MIXED_CASE_VIEW
+    # GIVEN the URI a Superset user enters for the published file
+    engine = sa.create_engine(f"duckdb:///{district.serving}?access_mode=read_only")
+    try:
+        with engine.connect() as conn:
+            # WHEN the catalog is listed and tables reflected, as BI tools do
+            inspector = sa.inspect(conn)
+            schemas = inspector.get_schema_names()
+            tables = inspector.get_table_names(schema="sqls2_clever")
+            activity = sa.Table(
+                "digital_activity",
+                sa.MetaData(),
+                schema="sqls2_digital_activity",
+                autoload_with=conn,
+            )
+            comment = inspector.get_table_comment(
+                "digital_activity", schema="sqls2_digital_activity"
+            )["text"]
+            mixed = inspector.get_table_names(schema=schema)
+            student = sa.Table(view, sa.MetaData(), schema=schema, autoload_with=conn)
+            # AND queried through SQLAlchemy's own SQL (which quotes mixed case)
+            activity_rows = conn.execute(
+                sa.select(sa.func.count()).select_from(activity)
+            ).scalar_one()
+            students = conn.execute(
+                sa.select(sa.func.count(), sa.func.sum(student.c.ActiveDays))
+            ).one()
+            # AND the connection tries to write
+            with pytest.raises(sa.exc.DBAPIError, match="read-only"):
+                conn.execute(sa.text("create table sqls2_clever.x as select 1 as y"))
+    finally:
+        engine.dispose()
+    # THEN schemas, tables, OEA's camelCase columns and the descriptions appear
+    assert {"serving.sqls2_clever", "serving.sqls2_digital_activity"} <= set(schemas)
+    assert tables == ["daily_participation_pseudo", "resource_usage_pseudo"]
+    assert "event_eventTime" in activity.columns
+    assert "generated_aggregateMeasure_metric_numAccess" in activity.columns
+    assert comment.startswith("`sqls2_digital_activity.digital_activity`:")
+    assert activity.columns["event_actor"].comment.startswith("Who acted")
+    # AND the mixed-case table keeps its case in the catalog and in queries
+    assert mixed == [view]
+    assert list(student.columns.keys()) == [
+        "StudentId_internal_pseudonym",
+        "ActiveDays",
+    ]
+    # AND the numbers are the delivered files' (active student-days, distinct students)
+    active = [
+        row["sis_id"]
+        for row in district.rows("clever/daily-participation/*-students.csv")
+        if row["active"] == "True"
+    ]
+    assert tuple(students) == (len(set(active)), len(active))
+    assert activity_rows == _participation(district)[2]
+
+
+def test_reader_keeps_its_snapshot_while_a_rebuild_publishes(tmp_path: Path) -> None:
+    # GIVEN a published district and a reader process holding serving.duckdb open
+    district = generate(tmp_path / "district")
+    ok(run_cli("pipeline", data_dir=district.data_dir))
+    old = list(_participation(district))
+    reader = subprocess.Popen(
+        [sys.executable, "-c", HOLD_AND_READ, str(district.serving)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def ask() -> list[int]:
+            reader.stdin.write("\n")
+            reader.stdin.flush()
+            return json.loads(reader.stdout.readline())
+
+        assert ask() == old
+        # WHEN four more school days are delivered and the whole pipeline runs again
+        generate(district.data_dir, *MORE_DAYS)
+        new = list(_participation(district))
+        assert new[0] > old[0]
+        rebuilt = run_cli("pipeline", data_dir=district.data_dir)
+        # THEN the rebuild and publish finish while the reader holds the old file
+        ok(rebuilt)
+        assert reader.poll() is None
+        # AND the reader still sees the old, complete snapshot
+        assert ask() == old
+        # AND a new connection sees the new data
+        with duckdb.connect(str(district.serving), read_only=True) as conn:
+            fresh = conn.execute(
+                "select count(*), sum(num_logins), "
+                "(select count(*) from sqls2_digital_activity.digital_activity) "
+                "from sqls2_clever.daily_participation_pseudo"
+            ).fetchone()
+        assert list(fresh) == new
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=60)
+
+
+def test_failing_dbt_test_never_publishes(tmp_path: Path) -> None:
+    # GIVEN a published district, then new deliveries, and a dbt test that fails
+    district = generate(tmp_path / "district")
+    ok(run_cli("pipeline", data_dir=district.data_dir))
+    published = _sha256(district.serving), district.serving.stat().st_ino
+    generate(district.data_dir, *MORE_DAYS)
+    failing_test = PROJECT_DIR / "tests" / "assert_pytest_temporary_failure.sql"
+    failing_test.write_text("-- written by test_publish.py\nselect 1 as failure\n")
+    try:
+        # WHEN the pipeline runs
+        result = run_cli("pipeline", data_dir=district.data_dir)
+        # AND someone tries to publish what the failed build left
+        publish = run_cli("publish", data_dir=district.data_dir)
+    finally:
+        failing_test.unlink()
+    # THEN the pipeline fails at the build and never reaches publish
+    assert result.returncode != 0
+    assert "build failed" in result.stderr
+    assert "publish   not run" in result.stdout
+    assert f"{district.serving} is unchanged" in result.stderr
+    # AND publishing on its own refuses
+    assert publish.returncode != 0
+    assert "nothing to publish" in publish.stderr
+    # AND the published file is exactly the one from before
+    assert (_sha256(district.serving), district.serving.stat().st_ino) == published
+    assert not (district.data_dir / "serving_next.duckdb").exists()
+    # AND once the test passes again, the next run publishes the new data
+    ok(run_cli("pipeline", data_dir=district.data_dir))
+    assert (
+        District(district.data_dir).scalar(
+            "select count(*) from sqls2_digital_activity.digital_activity", "serving"
+        )
+        == _participation(district)[2]
+    )
+    assert _sha256(district.previous) == published[0]
+
+
+def test_publish_refuses_while_a_program_writes_the_served_file(
+    published_district: PublishedDistrict, tmp_path: Path
+) -> None:
+    # GIVEN a copy of the published district whose serving file has a write-ahead log,
+    # as when a BI tool opened it read-write
+    copy = _copy(published_district, tmp_path / "copy").data_dir
+    wal = copy / "serving.duckdb.wal"
+    wal.write_bytes(b"")
+    before = _sha256(copy / "serving.duckdb")
+    # WHEN publishing
+    result = run_cli("publish", data_dir=copy)
+    # THEN it refuses, says why, and leaves the file alone
+    assert result.returncode != 0
+    assert "serving.duckdb.wal exists" in result.stderr
+    assert _sha256(copy / "serving.duckdb") == before
+    os.remove(wal)
+
+
+def test_storage_version_can_be_lowered_for_older_bi_tools(
+    published_district: PublishedDistrict, tmp_path: Path
+) -> None:
+    # GIVEN a copy of a built district and a BI tool whose DuckDB is 1.0
+    copy = _copy(published_district, tmp_path / "copy").data_dir
+    # WHEN publishing with HE_SERVING_STORAGE_VERSION=v1.0.0
+    ok(run_cli("publish", data_dir=copy, env={"HE_SERVING_STORAGE_VERSION": "v1.0.0"}))
+    # THEN the file is in v1.0.0 storage, with the same tables
+    with duckdb.connect(str(copy / "serving.duckdb"), read_only=True) as conn:
+        tags = conn.execute(
+            "select tags from duckdb_databases() where database_name = 'serving'"
+        ).fetchone()[0]
+        tables = conn.execute("select count(*) from duckdb_tables()").fetchone()[0]
+    assert tags["storage_version"].startswith("v1.0.0")
+    assert tables == len(_serving_views(published_district))
+
+
+def test_a_partial_build_leaves_nothing_to_publish(
+    published_district: PublishedDistrict, tmp_path: Path
+) -> None:
+    # GIVEN a copy of a published district, built and ready to publish
+    district = _copy(published_district, tmp_path / "copy")
+    published = _sha256(district.serving)
+    # WHEN only part of the project is rebuilt (its tests pass)
+    ok(run_cli("build", "--select", "sqls2_clever", data_dir=district.data_dir))
+    result = run_cli("publish", data_dir=district.data_dir)
+    # THEN publishing refuses: a partial build does not vouch for the warehouse
+    assert result.returncode != 0
+    assert "nothing to publish" in result.stderr
+    assert _sha256(district.serving) == published
