@@ -1,7 +1,8 @@
 """Contoso SIS exports for the sample district: one batch folder per school week.
 
-Each week's batch (named by its last school day, so batches sort in time) holds that
-week's attendance records; the first batch also holds every student's demographics
+Each week's batch (named by the week's Monday, so batches sort in time and a district
+generated again with more days restates its last week instead of adding a second
+batch for it) holds that week's attendance records; the first batch also holds every student's demographics
 and the term's section marks. A later batch re-sends a few demographics records
 with a change (a student becomes an English learner) and restates a few marks, the
 way incremental SIS exports do. Attendance: one all-day record per student per
@@ -81,9 +82,7 @@ def _attendance(conn: duckdb.DuckDBPyConnection) -> None:
         select
             day,
             day_idx,
-            strftime(
-                max(day) over (partition by date_trunc('week', day)), '%Y-%m-%d'
-            ) as week_batch
+            strftime(date_trunc('week', day), '%Y-%m-%d') as week_batch
         from calendar
         where is_school_day
         """

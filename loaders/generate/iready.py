@@ -2,7 +2,7 @@
 (ELA and Math) and a fall diagnostic per subject, with i-Ready's column names and
 MM/DD/YYYY dates.
 
-    iready/comprehensive_student_lesson_activity_with_standards_ela/<week>.csv
+    iready/comprehensive_student_lesson_activity_with_standards_ela/<Monday>.csv
     iready/comprehensive_student_lesson_activity_with_standards_math/<week>.csv
     iready/diagnostic_results_ela/<first day>.csv        (… _math)
 
@@ -106,8 +106,7 @@ def _lessons(conn: duckdb.DuckDBPyConnection) -> None:
             select
                 day,
                 day_idx,
-                strftime(max(day) over (partition by date_trunc('week', day)),
-                    '%Y-%m-%d') as week_file
+                strftime(date_trunc('week', day), '%Y-%m-%d') as week_file
             from calendar
             where is_school_day
         ),

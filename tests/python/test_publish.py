@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import delivered
 import duckdb
 import pytest
 import sqlalchemy as sa
@@ -92,13 +93,13 @@ def _serving_views(district: District) -> dict[str, list[str]]:
 
 
 def _participation(district: District) -> tuple[int, int, int]:
-    """From the delivered files, with Python's csv module: participation rows, their
-    logins, and all Clever rows (= digital_activity rows)."""
+    """From the delivered files, read with Python: participation rows, their logins,
+    and digital_activity's rows (every source, by the mapping rules)."""
     rows = district.rows("clever/daily-participation/*.csv")
     return (
         len(rows),
         sum(int(row["num_logins"]) for row in rows),
-        len(district.rows("clever/*/*.csv")),
+        sum(delivered.expected_activity_rows(district).values()),
     )
 
 
