@@ -2,12 +2,12 @@
 
 Each week's batch (named by the week's Monday, so batches sort in time and a district
 generated again with more days restates its last week instead of adding a second
-batch for it) holds that week's attendance records; the first batch also holds every student's demographics
-and the term's section marks. A later batch re-sends a few demographics records
-with a change (a student becomes an English learner) and restates a few marks, the
-way incremental SIS exports do. Attendance: one all-day record per student per
-school day, except in every third school, which takes attendance per period (two
-periods a day). Weekends and holidays have none.
+batch for it) holds that week's attendance records; the first batch also holds every
+student's demographics and the term's section marks. A later batch re-sends a few
+demographics records with a change (a student becomes an English learner) and
+restates a few marks, the way incremental SIS exports do. Attendance: one all-day
+record per student per school day, except in every third school, which takes
+attendance per period (two periods a day). Weekends and holidays have none.
 """
 
 from __future__ import annotations
