@@ -100,6 +100,7 @@ final as (
         activity_date,
         activity_rows,
         cast(active_rows as bigint) as active_rows,
+        cast(accesses as bigint) as accesses,
         active_rows > 0 as is_digitally_active,
         clever_active = 1 as is_clever_active,
         insights_active = 1 as is_insights_active,
@@ -109,8 +110,7 @@ final as (
             clever_active + insights_active + iready_active + graph_active
             as integer
         ) as active_sources,
-        cast(time_on_task_sec as double) / 60 as minutes,
-        cast(accesses as bigint) as accesses
+        cast(time_on_task_sec as double) / 60 as minutes
     from daily
 )
 

@@ -28,7 +28,7 @@ students_by_grade as (
     select
         grade,
         count(*) as students,
-        cast(sum(case when is_chronically_absent then 1 else 0 end) as bigint)
+        sum(case when is_chronically_absent then 1 else 0 end)
             as chronically_absent_students
     from students
     group by grade
@@ -46,7 +46,8 @@ final as (
     select
         students_by_grade.grade,
         students_by_grade.students,
-        students_by_grade.chronically_absent_students,
+        cast(students_by_grade.chronically_absent_students as bigint)
+            as chronically_absent_students,
         days_by_grade.in_person_rate,
         days_by_grade.digital_rate,
         days_by_grade.hybrid_rate,

@@ -29,7 +29,7 @@ students_by_school as (
         school_id,
         max(school_name) as school_name,
         count(*) as students,
-        cast(sum(case when is_chronically_absent then 1 else 0 end) as bigint)
+        sum(case when is_chronically_absent then 1 else 0 end)
             as chronically_absent_students
     from students
     group by school_id
@@ -48,7 +48,8 @@ final as (
         students_by_school.school_id,
         students_by_school.school_name,
         students_by_school.students,
-        students_by_school.chronically_absent_students,
+        cast(students_by_school.chronically_absent_students as bigint)
+            as chronically_absent_students,
         days_by_school.in_person_rate,
         days_by_school.digital_rate,
         days_by_school.hybrid_rate,

@@ -118,13 +118,13 @@ final as (
         students.grade,
         cast(eligible.previous_days as bigint) as previous_school_days,
         cast(eligible.recent_days as bigint) as recent_school_days,
+        cast(eligible.hybrid_drop_points as double) as hybrid_drop_points,
+        cast(eligible.in_person_drop_points as double) as in_person_drop_points,
+        cast(eligible.digital_drop_points as double) as digital_drop_points,
         cast(eligible.previous_engaged as double) / eligible.previous_days
             as previous_hybrid_rate,
         cast(eligible.recent_engaged as double) / eligible.recent_days
             as recent_hybrid_rate,
-        cast(eligible.hybrid_drop_points as double) as hybrid_drop_points,
-        cast(eligible.in_person_drop_points as double) as in_person_drop_points,
-        cast(eligible.digital_drop_points as double) as digital_drop_points,
         case
             when
                 eligible.has_in_person_drop and eligible.has_digital_drop

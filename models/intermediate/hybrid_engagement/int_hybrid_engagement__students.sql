@@ -53,11 +53,13 @@ student_roles as (
         roster_roles.is_primary,
         roster_roles.is_active_in_session,
         roster_roles.snapshot_at,
-        roles.code as person_role
+        role_definitions.code as person_role
     from roster_roles
-    inner join ref_definitions as roles
-        on lower(roster_roles.ref_role_id) = lower(roles.ref_definition_id)
-    where lower(roles.code) = 'student'
+    inner join ref_definitions as role_definitions
+        on
+            lower(roster_roles.ref_role_id)
+            = lower(role_definitions.ref_definition_id)
+    where lower(role_definitions.code) = 'student'
 ),
 
 ranked_roles as (
@@ -80,10 +82,12 @@ roster_students as (
         ranked_roles.person_id_pseudonym,
         ranked_roles.person_role,
         ranked_roles.organization_id,
-        grades.code as grade
+        grade_definitions.code as grade
     from ranked_roles
-    left join ref_definitions as grades
-        on lower(ranked_roles.ref_grade_level_id) = lower(grades.ref_definition_id)
+    left join ref_definitions as grade_definitions
+        on
+            lower(ranked_roles.ref_grade_level_id)
+            = lower(grade_definitions.ref_definition_id)
     where ranked_roles.role_rank = 1
 ),
 

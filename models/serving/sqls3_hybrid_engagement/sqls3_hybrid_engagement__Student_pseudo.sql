@@ -41,26 +41,41 @@ district_digital_dates as (
     from digital
 ),
 
-final as (
+averaged as (
     select
-        students.person_id_pseudonym as "StudentId_internal_pseudonym",
-        students.student_id_pseudonym as "StudentId_external_pseudonym",
-        persons.surname as "Surname",
-        persons.given_name as "GivenName",
-        persons.middle_name as "MiddleName",
-        students.person_role as "PersonRole",
-        students.grade as "StudentGrade",
+        students.person_id_pseudonym,
+        students.student_id_pseudonym,
+        persons.surname,
+        persons.given_name,
+        persons.middle_name,
+        students.person_role,
+        students.grade,
+        students.school_id,
+        students.school_name,
         cast(students.coded_p_records as double)
-        / nullif(students.attendance_records, 0) as "AverageAttendance_inPerson",
+        / nullif(students.attendance_records, 0) as in_person_average,
         cast(students.digital_activity_dates as double)
-        / nullif(district_digital_dates.activity_dates, 0)
-            as "AverageAttendance_digital",
-        students.school_id as "OrganizationId",
-        students.school_name as "OrganizationName"
+        / nullif(district_digital_dates.activity_dates, 0) as digital_average
     from students
     cross join district_digital_dates
     left join persons
         on students.person_id_pseudonym = persons.person_id_pseudonym
+),
+
+final as (
+    select
+        person_id_pseudonym as "StudentId_internal_pseudonym",
+        student_id_pseudonym as "StudentId_external_pseudonym",
+        surname as "Surname",
+        given_name as "GivenName",
+        middle_name as "MiddleName",
+        person_role as "PersonRole",
+        grade as "StudentGrade",
+        in_person_average as "AverageAttendance_inPerson",
+        digital_average as "AverageAttendance_digital",
+        school_id as "OrganizationId",
+        school_name as "OrganizationName"
+    from averaged
 )
 
 select * from final
