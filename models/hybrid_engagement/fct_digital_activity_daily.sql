@@ -101,15 +101,15 @@ final as (
         activity_rows,
         cast(active_rows as bigint) as active_rows,
         cast(accesses as bigint) as accesses,
+        cast(
+            clever_active + insights_active + iready_active + graph_active
+            as integer
+        ) as active_sources,
         active_rows > 0 as is_digitally_active,
         clever_active = 1 as is_clever_active,
         insights_active = 1 as is_insights_active,
         iready_active = 1 as is_iready_active,
         graph_active = 1 as is_graph_active,
-        cast(
-            clever_active + insights_active + iready_active + graph_active
-            as integer
-        ) as active_sources,
         cast(time_on_task_sec as double) / 60 as minutes
     from daily
 )
