@@ -80,6 +80,71 @@ def _by_source_lines(by_source: list[tuple[str, int, int]]) -> list[str]:
     return lines
 
 
+# -- Hybrid engagement per school (issue 5) -------------------------------------------
+
+ENGAGEMENT_BY_SCHOOL = "sqls3_hybrid_engagement.engagement_by_school"
+HYBRID_CATEGORIES = (
+    ("in_person_and_digital_days", "both"),
+    ("in_person_only_days", "in-p only"),
+    ("digital_only_days", "dig only"),
+    ("not_engaged_days", "neither"),
+)
+
+
+def hybrid_engagement_lines(serving_db: Path) -> list[str]:
+    """The per-school hybrid engagement table from the published file: students, the
+    share of student-days in each category, the three rates and the chronically
+    absent; suppressed (small) schools show only their student count."""
+    with duckdb.connect(str(serving_db), read_only=True) as conn:
+        exists = conn.execute(
+            "select count(*) from duckdb_tables() where database_name = "
+            "current_database() and schema_name = 'sqls3_hybrid_engagement' "
+            "and table_name = 'engagement_by_school'"
+        ).fetchone()[0]
+        if not exists:
+            return []
+        rows = conn.execute(
+            "select coalesce(school_name, school_id, '(no school)'), students, "
+            "school_days, "
+            + ", ".join(column for column, _ in HYBRID_CATEGORIES)
+            + ", in_person_rate, digital_rate, hybrid_rate, "
+            "chronically_absent_students, is_suppressed "
+            f"from {ENGAGEMENT_BY_SCHOOL} order by 1"
+        ).fetchall()
+    if not rows:
+        return []
+    width = max(len("school"), *(len(row[0]) for row in rows))
+    header = (
+        f"{'school'.ljust(width)}  {'students':>8}  "
+        + "  ".join(f"{label:>9}" for _, label in HYBRID_CATEGORIES)
+        + f"  {'in_person':>9}  {'digital':>9}  {'hybrid':>9}  {'chronic':>7}"
+    )
+    lines = [
+        "",
+        "Hybrid engagement by school: share of student-days in person and digital"
+        " (both),",
+        "in person only, digital only, neither; in_person, digital and hybrid rates;"
+        " chronically absent students",
+        header,
+    ]
+    for name, students, school_days, *measures in rows:
+        categories, rates, chronic, suppressed = (
+            measures[:4],
+            measures[4:7],
+            measures[7],
+            measures[8],
+        )
+        prefix = f"{name.ljust(width)}  {students:>8,}  "
+        if suppressed:
+            lines.append(prefix + "suppressed (too few students to publish)")
+            continue
+        shares = [days / school_days if school_days else None for days in categories]
+        cells = [f"{v:>9.1%}" if v is not None else f"{'-':>9}" for v in shares]
+        cells += [f"{v:>9.1%}" if v is not None else f"{'-':>9}" for v in rates]
+        lines.append(prefix + "  ".join(cells) + f"  {chronic:>7,}")
+    return lines
+
+
 def render(paths: Paths, by_source: list[tuple[str, int, int]] = ()) -> str:
     if paths.serving_db.exists():
         counts = published_counts(paths.serving_db)
@@ -96,6 +161,8 @@ def render(paths: Paths, by_source: list[tuple[str, int, int]] = ()) -> str:
     lines = [title, "", f"{heading.ljust(width)}  {'rows':>12}"]
     lines += [f"{name.ljust(width)}  {rows:>12,}" for name, rows in counts]
     lines += _by_source_lines(list(by_source))
+    if paths.serving_db.exists():
+        lines += hybrid_engagement_lines(paths.serving_db)
     if previous_path(paths.serving_db).exists():
         lines += [
             "",
