@@ -466,16 +466,22 @@ def test_every_oea_student_appears_in_student_pseudo(
     # THEN every one of them is there
     assert {pseudonym(s) for s in sis_ids} <= served
     rows = oea_district.query(
-        "select school_name, students, in_person_rate, digital_rate, hybrid_rate, "
-        "chronically_absent_students "
-        "from sqls3_hybrid_engagement.engagement_by_school order by school_name",
+        "select coalesce(school_name, school_id), students, in_person_rate, "
+        "digital_rate, hybrid_rate, chronically_absent_students "
+        "from sqls3_hybrid_engagement.engagement_by_school order by 1",
         "serving",
     )
     print(f"\nOEA sample: {len(served)} students in Student_pseudo")
-    for name, students, in_person, digital, hybrid, chronic in rows:
+    for name, students, *measures in rows:
+        in_person, digital, hybrid, chronic = (
+            "suppressed" if value is None else f"{value:.4f}" for value in measures
+        )
         print(
-            f"  {name}: {students} students, in_person_rate {in_person:.4f}, "
-            f"digital_rate {digital:.4f}, hybrid_rate {hybrid:.4f}, "
+            f"  {name}: {students} students, in_person_rate {in_person}, "
+            f"digital_rate {digital}, hybrid_rate {hybrid}, "
             f"chronically absent {chronic}"
         )
-    assert len(rows) == 5
+    # AND OEA's five schools are there with their 120 roster students each
+    schools = {name: students for name, students, *_ in rows}
+    for school in ("Gallagher High", "Hampton High", "Mitchell High"):
+        assert schools[school] == 120
