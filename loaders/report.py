@@ -443,7 +443,10 @@ def _weekly_trend_chart(serving: Serving, name: str, minimum: int) -> Chart:
         ):
             row[column] = row[count] / days if days else None
         row["is_suppressed"] = not days
-    figure = _figure(yaxis={"tickformat": ".0%", "range": [0, 1]})
+    figure = _figure(
+        yaxis={"tickformat": ".0%", "range": [0, 1]},
+        xaxis={"type": "category", "title": "week of (Monday)"},
+    )
     x = [row["week_start"].isoformat() for row in rows]
     for column, title in RATES:
         figure.add_trace(
@@ -625,7 +628,7 @@ def _top_by_school_charts(
 
 
 def _daily_chart(name: str, rows: list[dict[str, Any]], minimum: int) -> Chart:
-    figure = _figure(yaxis_title="students' total that day")
+    figure = _figure(yaxis={"title": "students' total that day", "rangemode": "tozero"})
     x = [row["usage_date"].isoformat() for row in rows]
     for column, title in (("logins", "Logins"), ("resources_accessed", "Resources")):
         figure.add_trace(
@@ -725,9 +728,10 @@ section { margin-top: 2rem; }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; margin: 1rem 0; }
 .figure { border: 1px solid #ddd; border-radius: 6px; padding: 0.6rem 1rem; }
 .figure .value { font-size: 1.4rem; font-weight: 600; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr));
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr));
           gap: 1.5rem; }
-.chart { border: 1px solid #eee; border-radius: 6px; padding: 0.5rem 1rem; }
+.chart { border: 1px solid #eee; border-radius: 6px; padding: 0.5rem 1rem;
+         min-width: 0; }
 .chart h3 { font-size: 1rem; margin: 0.3rem 0; }
 .source, .note { color: #555; font-size: 0.85rem; margin: 0.2rem 0; }
 .missing { background: #fff4e5; border: 1px solid #f0c36d; padding: 0.6rem 1rem;
