@@ -322,6 +322,20 @@ def docs_command(ctx: click.Context, wait_seconds: float) -> None:
     click.echo(f"Docs and lineage (open in a browser): {run.docs}")
 
 
+@cli.command("report")
+@_lock_option
+@click.pass_context
+def report_command(ctx: click.Context, wait_seconds: float) -> None:
+    """Write the HTML report (OEA's Hybrid Engagement overview and Clever app usage
+    dashboards) from the published serving.duckdb, read-only, into report/index.html
+    beside it: one self-contained file that opens offline in any browser."""
+    paths = _paths(ctx)
+    run = Run(paths, salt="")
+    with _locked(paths, wait_seconds):
+        _run_steps(run, [pipeline.REPORT])
+    click.echo(f"Report (open in a browser, works offline): {run.report}")
+
+
 @cli.command("pipeline")
 @_fetch_config_option
 @_postgres_options
@@ -335,10 +349,10 @@ def pipeline_command(
     wait_seconds: float,
 ) -> None:
     """The daily run, under one lock: fetch from Clever's SFTP (when HE_SFTP_HOST
-    or --config is set), load, `dbt build`, publish serving.duckdb, the docs site,
-    and PostgreSQL (when configured). Files left unfetched or quarantined do not
-    stop it (what arrived is published; it exits non-zero naming them); a failing
-    dbt test stops it before publish."""
+    or --config is set), load, `dbt build`, publish serving.duckdb, the HTML report,
+    the docs site, and PostgreSQL (when configured). Files left unfetched or
+    quarantined do not stop it (what arrived is published; it exits non-zero naming
+    them); a failing dbt test stops it before publish."""
     paths = _paths(ctx)
     run = Run(
         paths,
@@ -373,8 +387,8 @@ def summary_command(ctx: click.Context) -> None:
 @_lock_option
 def demo_command(demo_dir: Path, wait_seconds: float, **district: Any) -> None:
     """Everything end to end on a generated sample district: generate, load,
-    `dbt build`, publish serving.duckdb, the docs site, summary. Safe to run again:
-    the second run changes no counts."""
+    `dbt build`, publish serving.duckdb, the HTML report, the docs site, summary.
+    Safe to run again: the second run changes no counts."""
     paths = Paths.resolve(demo_dir, use_env=False)
     spec = _spec(**district)
 
@@ -390,6 +404,7 @@ def demo_command(demo_dir: Path, wait_seconds: float, **district: Any) -> None:
         pipeline.LOAD,
         pipeline.BUILD,
         pipeline.PUBLISH,
+        pipeline.REPORT,
         pipeline.DOCS,
     ]
     run = Run(paths, salt=_salt(allow_demo=True))

@@ -1,5 +1,5 @@
-"""The daily run as a list of steps: fetch -> load -> dbt build -> publish -> docs
-(-> PostgreSQL when configured).
+"""The daily run as a list of steps: fetch -> load -> dbt build -> publish -> report
+-> docs (-> PostgreSQL when configured).
 
 Each step is a function of the run's settings that returns one line saying what it
 did, or raises:
@@ -11,9 +11,9 @@ did, or raises:
 * anything else: the step failed and the run stops there. A failing dbt test therefore
   never reaches `publish`: the published file stays what it was.
 
-The commands `load`, `build`, `publish` and `docs` run single steps; `pipeline` and
-`demo` run them in order under one lock and print a summary. To add a step (for
-example the HTML report), write a function like the ones below, name it like LOAD, and
+The commands `load`, `build`, `publish`, `report` and `docs` run single steps;
+`pipeline` and `demo` run them in order under one lock and print a summary. To add a
+step, write a function like the ones below, name it like LOAD, and
 add it to PIPELINE (and to the demo's steps in cli.py).
 """
 
@@ -34,6 +34,7 @@ from loaders.fetch import fetch as fetch_files
 from loaders.load import LoadReport, load_landing
 from loaders.postgres import describe_url, publish_to_postgres
 from loaders.publish import SERVING_FILE_MODE, Publication, publish
+from loaders.report import write_report
 from loaders.settings import Paths
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class Run:
     load_report: LoadReport | None = None
     publication: Publication | None = None
     docs: Path | None = None
+    report: Path | None = None
     outcomes: list[StepOutcome] = field(default_factory=list)
 
 
@@ -185,6 +187,13 @@ def docs(run: Run) -> str:
     return str(target)
 
 
+def report(run: Run) -> str:
+    """The HTML report (charts of the published tables), beside the published file."""
+    written = write_report(run.paths)
+    run.report = written.path
+    return f"{written.charts} charts -> {written.path}"
+
+
 def postgres(run: Run) -> str:
     if not run.postgres_url:
         raise Skipped("no PostgreSQL endpoint configured (HE_POSTGRES_URL)")
@@ -200,10 +209,11 @@ LOAD: Step = ("load", load)
 BUILD: Step = ("build", build)
 PUBLISH: Step = ("publish", publish_file)
 DOCS: Step = ("docs", docs)
+REPORT: Step = ("report", report)
 POSTGRES: Step = ("postgres", postgres)
 
 # The daily run. A step that reads the published file (a report) goes after PUBLISH.
-PIPELINE: tuple[Step, ...] = (FETCH, LOAD, BUILD, PUBLISH, DOCS, POSTGRES)
+PIPELINE: tuple[Step, ...] = (FETCH, LOAD, BUILD, PUBLISH, REPORT, DOCS, POSTGRES)
 
 
 def render_steps(run: Run) -> str:

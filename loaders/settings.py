@@ -7,7 +7,8 @@ Every path can be set on its own; by default all of them sit under one data fold
     HE_RESTRICTED_DB   raw tables, manifest, rejects, lookups (<data>/restricted.duckdb)
     HE_WAREHOUSE_DB    dbt's target: staging to serving views (<data>/warehouse.duckdb)
     HE_SERVING_DB      what BI tools open: the published serving tables
-                       (<data>/serving.duckdb; its docs site goes beside it, in docs/)
+                       (<data>/serving.duckdb; its docs site goes beside it, in docs/,
+                       and the HTML report in report/)
     HE_PSEUDONYM_SALT  the pseudonyms' secret key (at least 16 bytes, no default)
     HE_MEMORY_LIMIT    memory DuckDB may use before spilling to disk (default 4GB)
     HE_SERVING_STORAGE_VERSION  oldest DuckDB that must open serving.duckdb (v1.5.0)
@@ -109,6 +110,11 @@ class Paths:
     def docs_file(self) -> Path:
         """The static dbt docs site, beside the published file it describes."""
         return self.serving_db.parent / "docs" / "index.html"
+
+    @property
+    def report_file(self) -> Path:
+        """The HTML report (charts of the serving tables), beside the published file."""
+        return self.serving_db.parent / "report" / "index.html"
 
     def dbt_env(self) -> dict[str, str]:
         """The variables profiles.yml reads."""

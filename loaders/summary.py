@@ -170,6 +170,9 @@ def render(paths: Paths, by_source: list[tuple[str, int, int]] = ()) -> str:
         ]
     if paths.docs_file.exists():
         lines += [f"Docs and lineage (open in a browser): {paths.docs_file}"]
+    # -- the HTML report --
+    if paths.report_file.exists():
+        lines += [f"Report (open in a browser, works offline): {paths.report_file}"]
     lines += [
         "",
         "Open it read-only; it is replaced whole on every publish and readers never",

@@ -238,3 +238,32 @@ def each_server(
     server = start_server(request.param, ssh_keys, tmp_path / "server")
     yield server
     server.stop()
+
+
+# -- Headless Chromium (Debian's, never a downloaded browser) for the docs and report --
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One browser for the session (playwright runs one sync instance at a time)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (tests/setup_system.sh installs chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+        )
+        yield browser
+        browser.close()

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from conftest import PROJECT_DIR, District, PublishedDistrict, ok, run_cli
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SCREENSHOT = PROJECT_DIR / "build" / "artifacts" / "docs_lineage.png"
 OVERVIEW_SCREENSHOT = SCREENSHOT.with_name("docs_overview.png")
 DIGITAL_ACTIVITY = "model.hybrid_engagement.digital_activity"
@@ -87,20 +75,6 @@ def test_every_source_model_column_and_exposure_is_described(
     node = manifest["nodes"][DIGITAL_ACTIVITY]
     node["columns"]["event_id"]["description"] = ""
     assert _undescribed(manifest, catalog) == [f"{DIGITAL_ACTIVITY}.event_id"]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (tests/setup_system.sh installs chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 # What the page drew for each visible node of the lineage graph: its label, and

@@ -333,7 +333,14 @@ def test_sqlalchemy_duckdb_engine_reads_it_read_only_like_superset(
         engine.dispose()
     # THEN schemas, tables, OEA's camelCase columns and the descriptions appear
     assert {"serving.sqls2_clever", "serving.sqls2_digital_activity"} <= set(schemas)
-    assert tables == ["daily_participation_pseudo", "resource_usage_pseudo"]
+    assert sorted(tables) == [
+        "clever_daily_usage",
+        "clever_top_resources",
+        "clever_top_resources_by_school",
+        "clever_usage_by_school",
+        "daily_participation_pseudo",
+        "resource_usage_pseudo",
+    ]
     assert "event_eventTime" in activity.columns
     assert "generated_aggregateMeasure_metric_numAccess" in activity.columns
     assert comment.startswith("`sqls2_digital_activity.digital_activity`:")
