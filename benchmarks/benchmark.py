@@ -58,11 +58,24 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "build/bench")
     parser.add_argument("--keep", action="store_true", help="Keep the work folder.")
+    parser.add_argument(
+        "--reuse-landing",
+        action="store_true",
+        help="Keep the work folder's generated files (same size options) and skip "
+        "`generate`; the DuckDB files are rebuilt from scratch.",
+    )
     args = parser.parse_args()
 
     work: Path = args.work_dir.resolve()
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    landing = work / "landing"
+    reuse = args.reuse_landing and landing.is_dir()
+    if reuse:
+        for path in work.iterdir():
+            if path != landing:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
     cli = [sys.executable, "-m", "loaders", "--data-dir", str(work)]
     env = {**os.environ, "HE_PSEUDONYM_SALT": SALT}
     size = (
@@ -77,8 +90,8 @@ def main() -> None:
         steps.append((name, seconds, peak_mb))
         print(f"{name:10s} {seconds:8.1f} s  peak {peak_mb:8.0f} MB", flush=True)
 
-    step("generate", [*cli, "generate", *size])
-    landing = work / "landing"
+    if not reuse:
+        step("generate", [*cli, "generate", *size])
     data_files = [p for p in landing.rglob("*") if p.suffix in (".csv", ".json")]
     data_bytes = sum(p.stat().st_size for p in data_files)
     files = len(data_files)

@@ -23,6 +23,7 @@ from loaders import sources as source_registry
 from loaders.dbt import DbtError, run_dbt
 from loaders.fetch import FetchError, fetch, open_transport
 from loaders.generate import DistrictSpec, generate
+from loaders.load import LoadError
 from loaders.lock import LockedError, pipeline_lock
 from loaders.pipeline import PipelineFailed, Run, Step
 from loaders.settings import SALT_ENV, ConfigError, Paths, salt_from_env
@@ -227,7 +228,7 @@ def fetch_command(
             report = fetch(
                 transport, source_registry.SOURCES["clever"], paths, settings, load=load
             )
-        except FetchError as error:
+        except (FetchError, LoadError) as error:
             raise RunFailed(str(error)) from None
         click.echo(report.summary())
         if build and salt is not None:

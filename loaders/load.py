@@ -39,6 +39,7 @@ import duckdb
 from loaders import restricted
 from loaders.progress import Progress
 from loaders.restricted import RECORD_COLUMN, quote_ident
+from loaders.settings import memory_limit
 from loaders.sources import all_tables
 from loaders.specs import DeliveredFile, RawTable, Source
 
@@ -48,6 +49,10 @@ _EPOCH = datetime(1970, 1, 1)
 
 # Files are committed in batches of about this many bytes.
 BATCH_BYTES = 256 * 2**20
+
+
+class LoadError(Exception):
+    """The load cannot go on (not a problem of one file); the message says why."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +128,7 @@ def load_landing(
         for number, (source, found) in enumerate(candidates, start=1):
             size = _path_of(found).stat().st_size
             batch.append((source, found))
-            batch_bytes += size
+            batch_bytes += _batch_weight(found, size)
             if batch_bytes >= BATCH_BYTES or number == len(candidates):
                 for outcome in _load_batch(conn, landing_dir, batch):
                     report.outcomes.append(outcome)
@@ -133,6 +138,15 @@ def load_landing(
         conn.execute("checkpoint")
     progress.close()
     return report
+
+
+def _batch_weight(found: DeliveredFile | Path, size: int) -> int:
+    """What a file counts for in its batch. JSON pages are parsed into temp tables
+    several times the file's size, and DuckDB frees a replaced temp table only when
+    the transaction commits: a JSON file closes its batch."""
+    if isinstance(found, DeliveredFile) and found.reader == "json_pages":
+        return BATCH_BYTES
+    return size
 
 
 def _load_batch(
@@ -270,6 +284,13 @@ def _load_one(
             outcome = _insert_json_records(conn, found, record)
         else:
             outcome = _insert_rows(conn, found, record)
+    except duckdb.OutOfMemoryException as error:
+        # Not the file's fault: stop the run (the batch rolls back), never quarantine.
+        raise LoadError(
+            f"DuckDB ran out of memory loading {relative} ({error}). Nothing of "
+            f"this batch was kept; raise HE_MEMORY_LIMIT (now {memory_limit()}) and "
+            "run again."
+        ) from error
     except duckdb.Error as error:
         raise _Unreadable(record, error, found.reader) from error
     _check_advisories(conn, found, record)
@@ -477,13 +498,15 @@ def _insert_json_records(
         f"""
         create or replace temp table he_pages as
         with lines as (
+            -- Two unnests in one select list run side by side. (A lateral unnest
+            -- of the file's text would copy the whole text for every line.)
             select
-                rtrim(numbered.line, chr(13)) as line,
-                numbered.line_number
-            from
-                read_text({_literal(str(found.path))}) as delivered,
-                unnest(string_split(delivered.content, chr(10)))
-                    with ordinality as numbered(line, line_number)
+                rtrim(unnest(split.lines), chr(13)) as line,
+                unnest(range(1, len(split.lines) + 1)) as line_number
+            from (
+                select string_split(delivered.content, chr(10)) as lines
+                from read_text({_literal(str(found.path))}) as delivered
+            ) as split
         )
 
         select

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import stat
@@ -328,3 +329,33 @@ def test_a_file_the_reader_cannot_parse_is_quarantined_alone(tmp_path: Path) -> 
         )
         == 2
     )
+
+
+def test_running_out_of_memory_stops_the_load_and_quarantines_nothing(
+    small_district: District,
+) -> None:
+    # GIVEN a district whose first Microsoft 365 report is a large file: its pages
+    # delivered 200 times over (10 MB), each record counted here with Python's json
+    report = small_district.files("graph/M365_App_User_Detail/*/*.json")[0]
+    pages = report.read_text().rstrip("\n") + "\n"
+    report.write_text(pages * 200)
+    records = sum(
+        len(json.loads(line)["value"]) for line in report.read_text().splitlines()
+    )
+    # WHEN the load may use far less memory than parsing that file takes
+    starved = run_cli(
+        "load", data_dir=small_district.data_dir, env={"HE_MEMORY_LIMIT": "32MB"}
+    )
+    # THEN it stops, naming the file and the setting to raise
+    assert starved.returncode != 0
+    relative = report.relative_to(small_district.landing).as_posix()
+    assert f"DuckDB ran out of memory loading {relative}" in starved.stderr
+    assert "raise HE_MEMORY_LIMIT (now 32MB)" in starved.stderr
+    # AND no file is quarantined for it: a good file is never blamed for the machine
+    statuses = {row[0] for row in _manifest(small_district).values()}
+    assert "quarantined" not in statuses
+    # WHEN it runs again with the default memory
+    ok(run_cli("load", data_dir=small_district.data_dir))
+    # THEN the large file loads whole
+    status, rows_in, rows_loaded, *_ = _manifest(small_district)[relative]
+    assert (status, rows_in, rows_loaded) == ("loaded", records, records)
