@@ -162,6 +162,18 @@ def built_district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distric
     yield district
 
 
+# Schools of 5, 6 and 11 students: small cells on both sides of the default 10.
+FEW_STUDENTS = ("--students", "22", "--schools", "3", "--days", "5", "--seed", "11")
+
+
+@pytest.fixture(scope="session")
+def few_students_district(tmp_path_factory: pytest.TempPathFactory) -> District:
+    """A district of 22 students through `pipeline`, for small-cell suppression."""
+    district = generate(tmp_path_factory.mktemp("few") / "district", *FEW_STUDENTS)
+    ok(run_cli("pipeline", data_dir=district.data_dir))
+    return district
+
+
 # A serving view with a mixed-case name, as OEA's `Student_pseudo`: the published file,
 # BI tools and PostgreSQL must keep its case. Created directly in the warehouse, the
 # way a new serving model would appear, to show that publishing needs no code change.

@@ -16,24 +16,16 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import District, PublishedDistrict, csv_rows, generate, ok, run_cli
+from conftest import District, PublishedDistrict, csv_rows
 
 pytestmark = pytest.mark.slow
 
 SMALL_CELL = 10  # dbt_project.yml's small_cell_min_students
 SUPPRESSED = {"is_suppressed": True}
 
-# 22 students in 3 schools of 5, 6 and 11 students: two small schools, one not.
-FEW_STUDENTS = ("--students", "22", "--schools", "3", "--days", "5", "--seed", "11")
 
-
-@pytest.fixture(scope="module")
-def few_students_district(tmp_path_factory: pytest.TempPathFactory) -> District:
-    district = generate(tmp_path_factory.mktemp("few") / "district", *FEW_STUDENTS)
-    ok(run_cli("pipeline", data_dir=district.data_dir))
-    return district
-
-
+# The published district (conftest), and one of 22 students in schools of 5, 6 and 11
+# students: two small schools, one not.
 @pytest.fixture(params=["published", "few_students"])
 def district(
     request: pytest.FixtureRequest, published_district: PublishedDistrict

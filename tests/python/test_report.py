@@ -1,10 +1,6 @@
 """The HTML report: one self-contained file from serving.duckdb, drawn in a real
-headless browser (Debian's chromium) with the network off.
-
-Until the hybrid-engagement views are published, the browser test adds tables shaped
-exactly as serving_contract.md describes them (`sqls3_hybrid_engagement.*`) to a
-copy of the published file, so the hybrid section is drawn from contract-shaped
-data; once the real views are published, it uses them as they are.
+headless browser (Debian's chromium) with the network off, and compared with the
+published tables it was drawn from.
 """
 
 from __future__ import annotations
@@ -12,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,135 +21,6 @@ pytestmark = pytest.mark.slow
 SCREENSHOT = PROJECT_DIR / "build" / "artifacts" / "report.png"
 HYBRID = "sqls3_hybrid_engagement"
 SUPPRESSED = "suppressed (fewer than 10 students)"
-
-# Contract-shaped stand-ins for the hybrid views: 45 students in three schools (the
-# third has 5 students: a small cell), grades 9 and 10 plus a grade 12 of 3 students,
-# 10 school days over two weeks, categories from a hash of student and day.
-STAND_INS = f"""
-create schema if not exists {HYBRID};
-
-create temp table student_days as
-with students as (
-    select
-        range as student,
-        case when range < 20 then 'S1' when range < 40 then 'S2' else 'S3' end
-            as school_id,
-        case when range between 40 and 42 then '12'
-            when range % 2 = 0 then '9' else '10' end as grade
-    from range(45)
-),
-days as (
-    select cast(day as date) as attendance_date
-    from range(date '2024-09-02', date '2024-09-14', interval 1 day) as t(day)
-    where dayofweek(day) between 1 and 5
-)
-select
-    'p' || students.student as student_id_pseudonym,
-    students.school_id,
-    case students.school_id when 'S1' then 'Alder High' when 'S2' then 'Birch High'
-        else 'Cedar Academy' end as school_name,
-    students.grade,
-    days.attendance_date,
-    cast(date_trunc('week', days.attendance_date) as date) as week_start,
-    hash(students.student, days.attendance_date) % 10 < 8 as is_present,
-    hash(students.student, days.attendance_date, 1) % 10 < 5 as is_digital
-from students cross join days;
-
-create table {HYBRID}.student_engagement as
-select
-    student_id_pseudonym, school_id, school_name, grade,
-    count(*) as school_days,
-    count(*) filter (where is_present) as present_days,
-    count(*) filter (where is_digital) as digital_days,
-    count(*) filter (where is_present or is_digital) as engaged_days,
-    count(*) filter (where is_present) / count(*) as in_person_rate,
-    count(*) filter (where is_digital) / count(*) as digital_rate,
-    count(*) filter (where is_present or is_digital) / count(*) as hybrid_rate,
-    count(*) >= 10 and count(*) filter (where is_present) / count(*) < 0.9
-        as is_chronically_absent
-from student_days
-group by student_id_pseudonym, school_id, school_name, grade;
-
-create temp table flagged_days as
-select student_days.*, student_engagement.is_chronically_absent
-from student_days
-inner join {HYBRID}.student_engagement
-    on student_days.student_id_pseudonym = student_engagement.student_id_pseudonym;
-"""
-
-
-def _rollup(keys: str, chronic: bool) -> str:
-    absent = (
-        "case when count(distinct student_id_pseudonym) >= 10 then "
-        "count(distinct case when is_chronically_absent then student_id_pseudonym "
-        "end) end as chronically_absent_students,"
-        if chronic
-        else ""
-    )
-    measures = {
-        "school_days": "count(*)",
-        "in_person_and_digital_days": (
-            "count(*) filter (where is_present and is_digital)"
-        ),
-        "in_person_only_days": "count(*) filter (where is_present and not is_digital)",
-        "digital_only_days": "count(*) filter (where not is_present and is_digital)",
-        "not_engaged_days": "count(*) filter (where not is_present and not is_digital)",
-        "in_person_rate": "count(*) filter (where is_present) / count(*)",
-        "digital_rate": "count(*) filter (where is_digital) / count(*)",
-        "hybrid_rate": "count(*) filter (where is_present or is_digital) / count(*)",
-    }
-    published = ",\n".join(
-        f"case when count(distinct student_id_pseudonym) >= 10 then {sql} end as {name}"
-        for name, sql in measures.items()
-    )
-    return f"""
-        select
-            {keys},
-            count(distinct student_id_pseudonym) as students,
-            {absent}
-            {published},
-            count(distinct student_id_pseudonym) < 10 as is_suppressed
-        from flagged_days
-        group by {keys}
-    """
-
-
-def add_contract_stand_ins(serving: Path) -> None:
-    with duckdb.connect(str(serving)) as conn:
-        present = conn.execute(
-            "select count(*) from duckdb_tables() where schema_name = ?", [HYBRID]
-        ).fetchone()[0]
-        if present:
-            return  # the real views are published: use them
-        conn.execute(STAND_INS)
-        for view, keys, chronic in (
-            ("engagement_by_school", "school_id, school_name", True),
-            ("engagement_by_grade", "grade", True),
-            (
-                "engagement_by_school_grade_week",
-                "school_id, school_name, grade, week_start",
-                False,
-            ),
-            (
-                "engagement_by_school_day",
-                "school_id, school_name, attendance_date",
-                False,
-            ),
-        ):
-            conn.execute(f"create table {HYBRID}.{view} as {_rollup(keys, chronic)}")
-        conn.execute(
-            f"""
-            create table {HYBRID}.engagement_drop as
-            select
-                student_id_pseudonym, school_id, school_name, grade,
-                5 as previous_school_days, 5 as recent_school_days,
-                0.9 as previous_hybrid_rate, 0.5 as recent_hybrid_rate,
-                40.0 as hybrid_drop_points, 40.0 as in_person_drop_points,
-                0.0 as digital_drop_points, 'in_person' as dropped_channel
-            from {HYBRID}.student_engagement
-            where in_person_rate < 0.7
-            """
-        )
 
 
 def copy_published(district: District, target: Path) -> District:
@@ -172,12 +40,10 @@ def rows(serving: Path, sql: str) -> list[dict[str, Any]]:
 def report_district(
     published_district: PublishedDistrict, tmp_path_factory: pytest.TempPathFactory
 ) -> District:
-    """A copy of the published file with the hybrid views (stand-ins until the real
-    ones are published), and its report."""
+    """A copy of the published file and its report."""
     district = copy_published(
         published_district, tmp_path_factory.mktemp("report") / "district"
     )
-    add_contract_stand_ins(district.serving)
     ok(run_cli("report", data_dir=district.data_dir))
     return district
 
@@ -260,13 +126,19 @@ def _expected_charts(serving: Path) -> int:
     )
 
 
-def test_report_draws_every_chart_offline_with_the_published_numbers(
-    report_district: District, browser: Any
-) -> None:
-    # GIVEN the report of a published district, opened from disk with the network off
-    page_file = report_district.data_dir / "report" / "index.html"
-    serving = report_district.serving
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+@dataclass
+class Drawn:
+    """What the browser drew of a report, and what went wrong while it did."""
+
+    charts: dict[str, dict[str, Any]]
+    text: str
+    errors: list[str]
+    outside: list[str]
+
+
+def draw(page_file: Path, browser: Any, screenshot: Path | None = None) -> Drawn:
+    """Open the report from disk with the network off, wait for plotly to draw every
+    chart, and collect the charts, the page's text and any error or request."""
     context = browser.new_context(offline=True, viewport={"width": 1400, "height": 900})
     page = context.new_page()
     outside: list[str] = []
@@ -280,7 +152,6 @@ def test_report_draws_every_chart_offline_with_the_published_numbers(
         "console",
         lambda message: errors.append(message.text) if message.type == "error" else 0,
     )
-    # WHEN it loads and plotly has drawn
     page.goto(page_file.as_uri())
     page.wait_for_function(
         "() => [...document.querySelectorAll('.plotly-graph-div')]"
@@ -288,31 +159,46 @@ def test_report_draws_every_chart_offline_with_the_published_numbers(
     )
     charts = {chart["id"]: chart for chart in page.evaluate(DRAWN_CHARTS)}
     text = page.inner_text("body")
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
     context.close()
+    return Drawn(charts, text, errors, outside)
+
+
+def test_report_draws_every_chart_offline_with_the_published_numbers(
+    report_district: District, browser: Any
+) -> None:
+    # GIVEN the report of a published district
+    serving = report_district.serving
+    # WHEN it is opened from disk with the network off and plotly has drawn
+    page_file = report_district.data_dir / "report" / "index.html"
+    drawn = draw(page_file, browser, SCREENSHOT)
+    charts = drawn.charts
     # THEN there were no errors and nothing was fetched
-    assert errors == []
-    assert outside == []
+    assert drawn.errors == []
+    assert drawn.outside == []
     # AND every chart the published tables call for drew its svg and its marks
     assert len(charts) == _expected_charts(serving) >= 9
     for chart in charts.values():
         assert chart["svgs"] >= 1, chart["id"]
         assert chart["bars"] + chart["lines"] > 0, chart["id"]
 
-    # AND the rates by school are the published ones, suppressed schools left out
+    # AND the rates by school are the published ones
     schools = rows(
         serving,
         f"select * from {HYBRID}.engagement_by_school order by school_name, school_id",
     )
     shown = [row for row in schools if not row["is_suppressed"]]
-    drawn = charts["hybrid-rates-by-school"]["data"]
-    assert [trace["name"] for trace in drawn] == [
+    assert shown
+    rates = charts["hybrid-rates-by-school"]["data"]
+    assert [trace["name"] for trace in rates] == [
         "In-person rate",
         "Digital rate",
         "Hybrid rate",
     ]
     for trace, column in zip(
-        drawn, ("in_person_rate", "digital_rate", "hybrid_rate"), strict=True
+        rates, ("in_person_rate", "digital_rate", "hybrid_rate"), strict=True
     ):
         assert trace["x"] == [row["school_name"] for row in shown]
         assert trace["y"] == [row[column] for row in shown]
@@ -347,16 +233,32 @@ def test_report_draws_every_chart_offline_with_the_published_numbers(
         f"from {HYBRID}.student_engagement",
     )[0]["n"]
     flagged = rows(serving, f"select count(*) as n from {HYBRID}.engagement_drop")
-    assert f"Chronically absent students\n{absent:,}" in text
-    assert f"{flagged[0]['n']:,} (the list: {HYBRID}.engagement_drop" in text
-
-    # AND a suppressed school is named as suppressed, never drawn with a value
-    small = [row["school_name"] for row in schools if row["is_suppressed"]]
-    assert small, "the district should have a small school"
-    for trace in drawn:
-        assert not set(small) & set(trace["x"])
-    assert f"Not drawn, {SUPPRESSED}: {', '.join(small)}." in text
+    assert f"Chronically absent students\n{absent:,}" in drawn.text
+    assert f"{flagged[0]['n']:,} (the list: {HYBRID}.engagement_drop" in drawn.text
     assert SCREENSHOT.stat().st_size > 50_000
+
+
+def test_small_schools_are_named_as_suppressed_never_drawn(
+    few_students_district: District, browser: Any, tmp_path: Path
+) -> None:
+    # GIVEN the report of a district whose schools have 5, 6 and 11 students
+    district = copy_published(few_students_district, tmp_path / "district")
+    ok(run_cli("report", data_dir=district.data_dir))
+    schools = rows(
+        district.serving,
+        f"select * from {HYBRID}.engagement_by_school order by school_name, school_id",
+    )
+    small = [row["school_name"] for row in schools if row["is_suppressed"]]
+    shown = [row["school_name"] for row in schools if not row["is_suppressed"]]
+    assert small and shown
+    # WHEN it is drawn
+    drawn = draw(district.data_dir / "report" / "index.html", browser)
+    # THEN the small schools are named as suppressed and appear in no chart
+    assert drawn.errors == []
+    assert f"Not drawn, {SUPPRESSED}: {', '.join(small)}." in drawn.text
+    for chart in ("hybrid-rates-by-school", "hybrid-categories-by-school"):
+        for trace in drawn.charts[chart]["data"]:
+            assert trace["x"] == shown, chart
 
 
 def test_suppressed_resources_show_no_value(report_district: District) -> None:
