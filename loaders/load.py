@@ -373,9 +373,11 @@ def _insert_rows(
         conn.execute(f"drop table if exists temp.he_reject_{name}")
     # First pass: count the records and collect the ones that do not fit the CSV
     # shape. Second pass (a view, read by the inserts): the same records, numbered.
-    rows_read = conn.execute(
-        f"select count(*) from {_read_csv_sql(found, first_pass=True)}"
-    ).fetchone()[0]
+    rows_read = _first_pass(conn, found, parallel=True)
+    if conn.execute("select count(*) from temp.he_reject_errors").fetchone()[0]:
+        # DuckDB's parallel reader may record only some of a large file's rejects:
+        # read it again in one thread to have every one, with its line number.
+        rows_read = _first_pass(conn, found, parallel=False)
     padded_lines = "error_type = 'MISSING COLUMNS'" if padding else "false"
     conn.execute(
         "create or replace temp view he_structural_rejects as "
@@ -585,7 +587,20 @@ def _check_advisories(
             log.warning("%s: %s rows: %s", record.file_path, f"{matching:,}", message)
 
 
-def _read_csv_sql(found: DeliveredFile, *, first_pass: bool) -> str:
+def _first_pass(
+    conn: duckdb.DuckDBPyConnection, found: DeliveredFile, *, parallel: bool
+) -> int:
+    """The records of the file that fit its CSV shape; the others are recorded in
+    temp.he_reject_errors."""
+    for name in ("errors", "scans"):
+        conn.execute(f"drop table if exists temp.he_reject_{name}")
+    reader = _read_csv_sql(found, first_pass=True, parallel=parallel)
+    return conn.execute(f"select count(*) from {reader}").fetchone()[0]
+
+
+def _read_csv_sql(
+    found: DeliveredFile, *, first_pass: bool, parallel: bool = True
+) -> str:
     """DuckDB's reader with nothing left to guess: our column names, all text. Rows
     that do not fit are skipped and recorded with their line number (the first pass
     in temp.he_reject_errors). Both passes record them: with `ignore_errors` alone,
@@ -604,10 +619,11 @@ def _read_csv_sql(found: DeliveredFile, *, first_pass: bool) -> str:
         if found.reader == "csv_no_header" and not first_pass
         else ""
     )
+    threads = "" if parallel else ", parallel = false"
     return (
         f"read_csv({_literal(str(found.path))}, header = {header}, "
         f"auto_detect = false, columns = {{{columns}}}, delim = ',', quote = '\"', "
-        f"escape = '\"', strict_mode = true, {rejects}{padding})"
+        f"escape = '\"', strict_mode = true, {rejects}{padding}{threads})"
     )
 
 

@@ -173,6 +173,28 @@ def test_roster_row_with_a_field_too_many_is_rejected_alone(tmp_path: Path) -> N
     ]
 
 
+def test_a_district_size_roster_lacking_a_trailing_field_loads_whole(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a headerless roster file of 70,000 rows (15 MB, more than one buffer of
+    # DuckDB's parallel CSV reader), every row without its trailing field and one
+    # row with a field too many, near the end
+    snapshot = _insights_export(tmp_path / "landing/insights/k12")
+    lines = [f"o{n},2024-09-01,s{n}" + "x" * 180 for n in range(70_000)]
+    lines[69_000] += ",,extra"
+    path = _write(snapshot / "AadUser/aaduser.csv", *lines)
+    # WHEN it is loaded
+    ok(run_cli("load", data_dir=tmp_path))
+    district = District(tmp_path)
+    # THEN every row is accounted for: the long one rejected with its line, all the
+    # others loaded and counted as read with a NULL trailing field
+    name = path.relative_to(district.landing).as_posix()
+    status, rows_in, loaded, rejected, padded, *_ = _manifest(district)[name]
+    assert (status, rows_in, loaded, rejected) == ("loaded", 70_000, 69_999, 1)
+    assert padded == 69_999
+    assert list(_rejects(district, name)) == [69_001]
+
+
 def test_roster_file_without_its_schema_is_quarantined(tmp_path: Path) -> None:
     # GIVEN a snapshot whose manifest names a schema file that was not delivered,
     # and an entity folder the manifest does not list
