@@ -40,6 +40,7 @@ import duckdb
 
 from loaders import restricted
 from loaders.load import FileOutcome, LoadReport, load_landing
+from loaders.names import printable, unsafe_name
 from loaders.progress import Progress, size_text
 from loaders.settings import Paths, read_config_file, settings_from
 from loaders.sources import all_tables
@@ -331,29 +332,6 @@ def _entries(
 
 
 # -- deciding what to download --------------------------------------------------
-
-
-def unsafe_name(name: str) -> str | None:
-    """Why a remote name must not become a local file name, or None if it may."""
-    if name in ("", ".", ".."):
-        return "empty or a relative path" if name else "empty"
-    if "/" in name or "\\" in name:
-        return "contains a path separator"
-    if "\x00" in name:
-        return "contains a NUL byte"
-    if any(ord(char) < 32 or ord(char) == 127 for char in name):
-        return "contains a control character such as a newline"
-    if len(name.encode("utf-8", "surrogateescape")) > 255:
-        return "longer than 255 bytes"
-    return None
-
-
-def printable(name: str) -> str:
-    """A name as it may be logged and stored: unsafe names with every unusual
-    character escaped (so a name cannot forge log lines or hide as another)."""
-    if unsafe_name(name) is None:
-        return name
-    return name.encode("unicode_escape").decode("ascii")
 
 
 def _is_transient_name(name: str) -> bool:

@@ -296,8 +296,8 @@ def _delivered(
 def _natural_key(path: Path) -> tuple[tuple[int, str | int], ...]:
     """Sort key that orders digit runs by value: batch2 < batch10."""
     return tuple(
-        (1, int(part)) if part.isdigit() else (0, part)
-        for part in re.split(r"(\d+)", path.as_posix())
+        (1, int(part)) if part.isascii() and part.isdigit() else (0, part)
+        for part in re.split(r"([0-9]+)", path.as_posix())
         if part
     )
 

@@ -66,7 +66,7 @@ def _flat_file_name(folder: str) -> str:
     """Clever's SFTP file name in a report folder, e.g.
     2024-09-03-daily-participation-students.csv."""
     return (
-        rf"(?P<report_date>\d{{4}}-\d{{2}}-\d{{2}})-{folder}-"
+        rf"(?P<report_date>[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})-{folder}-"
         r"(?P<user_type>students|teachers|staff)\.csv"
     )
 

@@ -179,7 +179,7 @@ ROSTER_TABLES = {
 
 _ROSTER_FILE = re.compile(
     r"(?P<root>(?:[^/]+/)*?)roster/"
-    r"(?P<snapshot>\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2})/"
+    r"(?P<snapshot>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2})/"
     r"(?P<entity>[A-Za-z][A-Za-z0-9]*)/[^/]+\.csv",
     re.IGNORECASE,
 )
