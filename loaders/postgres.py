@@ -32,7 +32,7 @@ from psycopg import errors, sql
 from psycopg.conninfo import conninfo_to_dict
 
 from loaders.publish import PublishedTable
-from loaders.restricted import quote_ident
+from loaders.sql import quote_ident
 
 log = logging.getLogger(__name__)
 

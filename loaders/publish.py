@@ -27,8 +27,8 @@ from pathlib import Path
 import duckdb
 
 from loaders.dbt import MANIFEST, passed_build
-from loaders.restricted import quote_ident
 from loaders.settings import Paths, memory_limit, serving_storage_version
+from loaders.sql import literal, quote_ident
 
 log = logging.getLogger(__name__)
 
@@ -197,12 +197,11 @@ def _write(
     try:
         with duckdb.connect(config=config) as conn:
             conn.execute(
-                f"attach {_literal(str(warehouse))} as {quote_ident(source)} "
-                "(read_only)"
+                f"attach {literal(str(warehouse))} as {quote_ident(source)} (read_only)"
             )
             conn.execute(
-                f"attach {_literal(str(staging))} as {TARGET_ALIAS} "
-                f"(storage_version {_literal(storage)})"
+                f"attach {literal(str(staging))} as {TARGET_ALIAS} "
+                f"(storage_version {literal(storage)})"
             )
             for schema, view in serving_views(conn, source):
                 rows = _copy_view(conn, source, (schema, view), descriptions)
@@ -239,7 +238,7 @@ def _copy_view(
             "%s.%s has no dbt description: published without comments", schema, view
         )
         return rows
-    conn.execute(f"comment on table {table} is {_literal(description)}")
+    conn.execute(f"comment on table {table} is {literal(description)}")
     columns = conn.execute(
         "select column_name from duckdb_columns() "
         "where database_name = ? and schema_name = ? and table_name = ?",
@@ -249,7 +248,7 @@ def _copy_view(
         text = descriptions.column(schema, view, column)
         if text:
             conn.execute(
-                f"comment on column {table}.{quote_ident(column)} is {_literal(text)}"
+                f"comment on column {table}.{quote_ident(column)} is {literal(text)}"
             )
     return rows
 
@@ -302,7 +301,3 @@ def _fsync(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -16,10 +16,12 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.settings import memory_limit
+from loaders.settings import DEFAULT_SERVING_STORAGE, memory_limit
 from loaders.specs import RawTable
+from loaders.sql import literal, quote_ident
 
-STORAGE_VERSION = "v1.5.0"
+# The format DuckDB 1.5 and newer read, as BI tools bundle DuckDB 1.x.
+STORAGE_VERSION = DEFAULT_SERVING_STORAGE
 
 MANIFEST_DDL = """
 create schema if not exists loader;
@@ -42,12 +44,29 @@ create table if not exists loader.manifest (
 );
 alter table loader.manifest add column if not exists rows_padded bigint;
 alter table loader.manifest add column if not exists columns_from varchar;
+alter table loader.manifest add column if not exists encoding varchar;
 create table if not exists loader.rejects (
     file_id bigint not null,
     file_path varchar not null,
     line bigint,
     reason varchar not null,
     record varchar
+);
+alter table loader.rejects add column if not exists rule varchar;
+create table if not exists loader.flags (
+    file_id bigint not null,
+    file_path varchar not null,
+    line bigint not null,
+    rule varchar not null
+);
+create table if not exists loader.landed_files (
+    file_path varchar primary key,
+    file_size bigint not null,
+    file_mtime timestamp not null,
+    file_ctime_ns bigint not null,
+    file_inode bigint not null,
+    file_sha256 varchar not null,
+    checked_at timestamp not null
 );
 create sequence if not exists loader.fetch_run_seq;
 create table if not exists loader.fetch_files (
@@ -102,8 +121,8 @@ def create_private_database(path: Path) -> None:
     try:
         with duckdb.connect() as conn:
             conn.execute(
-                f"attach '{_literal(str(path))}' as new_db "
-                f"(storage_version '{STORAGE_VERSION}')"
+                f"attach {literal(str(path))} as new_db "
+                f"(storage_version {literal(STORAGE_VERSION)})"
             )
             conn.execute("detach new_db")
     finally:
@@ -152,11 +171,3 @@ def ensure_raw_table(conn: duckdb.DuckDBPyConnection, table: RawTable) -> None:
                 f"alter table {table.qualified_name} "
                 f"add column {quote_ident(name)} {type_}"
             )
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return text.replace("'", "''")

@@ -11,6 +11,8 @@ Every path can be set on its own; by default all of them sit under one data fold
                        and the HTML report in report/)
     HE_PSEUDONYM_SALT  the pseudonyms' secret key (at least 16 bytes, no default)
     HE_MEMORY_LIMIT    memory DuckDB may use before spilling to disk (default 4GB)
+    HE_RECHECK_DAYS    reports of the last N report dates are hashed again on every
+                       run, even with the same size and mtime (default 7)
     HE_SERVING_STORAGE_VERSION  oldest DuckDB that must open serving.duckdb (v1.5.0)
 """
 
@@ -38,6 +40,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 MEMORY_LIMIT_ENV = "HE_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "4GB"
 
+RECHECK_DAYS_ENV = "HE_RECHECK_DAYS"
+DEFAULT_RECHECK_DAYS = 7
+
 SERVING_STORAGE_ENV = "HE_SERVING_STORAGE_VERSION"
 # Readable by DuckDB 1.5 and newer: the DuckDB inside most BI connectors is 1.x, and
 # DuckDB 2.0's own format (its default) cannot be opened by any 1.x.
@@ -48,6 +53,17 @@ def memory_limit() -> str:
     """How much memory DuckDB may use in every step (it spills to disk beyond it),
     so a district-year runs on a laptop beside other work."""
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+def recheck_days() -> int:
+    """How many days of recent reports are hashed again on every run, even when
+    their size and modification time are unchanged (Clever restates recent days)."""
+    text = os.environ.get(RECHECK_DAYS_ENV) or str(DEFAULT_RECHECK_DAYS)
+    if not text.isascii() or not text.isdigit():
+        raise ConfigError(
+            f"{RECHECK_DAYS_ENV}={text!r} is not a whole number of days (e.g. 7)."
+        )
+    return int(text)
 
 
 def serving_storage_version() -> str:

@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Literal
+
+from loaders.names import printable, unsafe_name
 
 # How a file is read:
 #   csv            a header row names the columns; it must be exactly the expected one
@@ -136,6 +139,28 @@ class Layout:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """A rule a loaded row may break without being wrong: the row loads, and the file
+    and line are recorded in loader.flags as a finding (e.g. a weekend attendance
+    date, a concealed user name). `predicate` is a DuckDB predicate on the row's
+    delivered columns; `reason` may quote a column with `{column}`."""
+
+    predicate: str
+    rule: str
+
+
+# How later deliveries of a table relate to earlier ones:
+#   add      each delivery adds records (activity: a day's report, an export of new
+#            lessons). A record whose key a current version of another file already
+#            holds is rejected as a duplicate of that file's line: the first one
+#            loaded is kept, so a record never counts twice.
+#   replace  a later delivery re-sends records by key (SIS batches, roster
+#            snapshots, user lists): staging keeps each key's version loaded last;
+#            the earlier versions are superseded.
+Deliveries = Literal["add", "replace"]
+
+
+@dataclass(frozen=True)
 class RawTable:
     source: str
     name: str
@@ -143,9 +168,14 @@ class RawTable:
     layouts: tuple[Layout, ...] = ()
     metadata_columns: tuple[str, ...] = ()
     description: str = ""
-    # Checks the loader runs on each loaded file: (DuckDB predicate on a row, message).
-    # Matching rows still load; the loader logs a warning with their count.
-    advisories: tuple[tuple[str, str], ...] = ()
+    # The delivered columns (or metadata columns such as `_user_type`) that identify
+    # a record; empty means the whole record. Within one file, two lines with the
+    # same key keep the later one: the earlier is rejected as "superseded by line
+    # N", or, when identical, the repeat is rejected as "duplicate of line N".
+    key: tuple[str, ...] = ()
+    deliveries: Deliveries = "add"
+    # Loaded rows that deserve a look (recorded in loader.flags, a finding).
+    flags: tuple[Flag, ...] = ()
     # Each delivery is a full snapshot (e.g. an Insights roster export): a file with
     # the same bytes as an earlier one under another name (an entity unchanged since
     # the last snapshot) is that snapshot's data and loads, instead of being recorded
@@ -189,6 +219,8 @@ class DeliveredFile:
     problem: str | None = None
     problem_status: str = "quarantined"
     quiet: bool = False
+    # The day the report describes, when its name says (Clever's 2024-09-03-...).
+    report_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +259,10 @@ class Source:
                 continue
             inside = path.relative_to(root).as_posix()
             relative = path.relative_to(landing_dir).as_posix()
+            unsafe = next(filter(None, map(unsafe_name, inside.split("/"))), None)
+            if unsafe:
+                yield _unsafe(path, printable(relative), unsafe)
+                continue
             yield self._match(path, inside, relative) or path
 
     def _match(self, path: Path, inside: str, relative: str) -> DeliveredFile | None:
@@ -234,7 +270,7 @@ class Source:
             return DeliveredFile(
                 path=path,
                 relative_path=relative,
-                table=RawTable(source="", name="", columns=()),
+                table=_NO_TABLE,
                 header=(),
                 problem="describes the export's files (schema or manifest); read "
                 "when they load",
@@ -253,10 +289,32 @@ class Source:
         return None
 
 
+_NO_TABLE = RawTable(source="", name="", columns=())
+
+
+def _unsafe(path: Path, relative: str, problem: str) -> DeliveredFile:
+    return DeliveredFile(
+        path=path,
+        relative_path=relative,
+        table=_NO_TABLE,
+        header=(),
+        problem=f"unsafe name ({problem}): never loaded",
+        problem_status="ignored",
+    )
+
+
+def _report_date(groups: Mapping[str, str]) -> date | None:
+    try:
+        return date.fromisoformat(groups["report_date"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _delivered(
     match: FileMatch, owner: RawTable | None, layout: Layout
 ) -> DeliveredFile:
     metadata = layout.metadata(match.groups)
+    report_date = _report_date(match.groups)
     if layout.shape is None:
         assert owner is not None and layout.header is not None
         return DeliveredFile(
@@ -267,11 +325,12 @@ def _delivered(
             metadata=metadata,
             reader=layout.reader,
             columns_from="header row" if layout.reader == "csv" else "record fields",
+            report_date=report_date,
         )
     try:
         shape = layout.shape(match, owner)
     except LayoutProblem as problem:
-        placeholder = owner or RawTable(source="", name="", columns=())
+        placeholder = owner or _NO_TABLE
         return DeliveredFile(
             path=match.path,
             relative_path=match.relative,
@@ -290,6 +349,7 @@ def _delivered(
         metadata=metadata,
         reader=layout.reader,
         columns_from=shape.columns_from,
+        report_date=report_date,
     )
 
 

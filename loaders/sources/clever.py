@@ -109,6 +109,7 @@ DAILY_PARTICIPATION = RawTable(
     ),
     layouts=_layouts("daily-participation", DAILY_PARTICIPATION_HEADER),
     metadata_columns=("_user_type",),
+    key=("_user_type", "clever_user_id", "date"),
 )
 
 RESOURCE_USAGE = RawTable(
@@ -125,6 +126,7 @@ RESOURCE_USAGE = RawTable(
     ),
     layouts=_layouts("resource-usage", RESOURCE_USAGE_HEADER),
     metadata_columns=("_user_type",),
+    key=("_user_type", "clever_user_id", "date", "resource_id"),
 )
 
 SOURCE = Source(

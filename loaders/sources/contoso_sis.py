@@ -35,6 +35,7 @@ from loaders.specs import (
     NUMBER,
     Check,
     Column,
+    Flag,
     Layout,
     RawTable,
     Source,
@@ -84,6 +85,14 @@ STUDENT_SECTION_MARK_HEADER = (
 )
 
 
+# A school day on a weekend is possible (a Saturday school) but more often a wrong
+# date: the record loads and the line is reported.
+WEEKEND_ATTENDANCE = Flag(
+    "isodow(try_strptime(\"attendance_date\", ['%Y-%m-%d', '%m/%d/%Y'])) >= 6",
+    "attendance_date is a Saturday or Sunday",
+)
+
+
 def _batch_layout(file_name: str, header: tuple[str, ...]) -> Layout:
     def metadata(groups: Mapping[str, str]) -> Mapping[str, str]:
         return {"_batch": groups["batch"]}
@@ -116,6 +125,9 @@ STUDENT_ATTENDANCE = RawTable(
     ),
     layouts=(_batch_layout("studentattendance", STUDENT_ATTENDANCE_HEADER),),
     metadata_columns=("_batch",),
+    key=("id",),
+    deliveries="replace",
+    flags=(WEEKEND_ATTENDANCE,),
 )
 
 STUDENT_DEMOGRAPHICS = RawTable(
@@ -132,6 +144,8 @@ STUDENT_DEMOGRAPHICS = RawTable(
     ),
     layouts=(_batch_layout("studentdemographics", STUDENT_DEMOGRAPHICS_HEADER),),
     metadata_columns=("_batch",),
+    key=("SIS ID",),
+    deliveries="replace",
 )
 
 STUDENT_SECTION_MARK = RawTable(
@@ -153,6 +167,8 @@ STUDENT_SECTION_MARK = RawTable(
     ),
     layouts=(_batch_layout("studentsectionmark", STUDENT_SECTION_MARK_HEADER),),
     metadata_columns=("_batch",),
+    key=("id",),
+    deliveries="replace",
 )
 
 SOURCE = Source(

@@ -31,19 +31,20 @@ from loaders.specs import (
     ISO_DURATION,
     JSON_ARRAY,
     Column,
+    Flag,
     Layout,
     RawTable,
     Source,
 )
 
-CONCEALED_NAMES = (
+CONCEALED_NAMES = Flag(
+    "\"userPrincipalName\" not like '%@%'",
     "userPrincipalName is not a user name (no @): Microsoft 365 conceals user names "
     "in usage reports by default, so these rows cannot be matched to any student. "
     "In the Microsoft 365 admin center, Settings > Org settings > Services > Reports, "
     "clear 'Display concealed user, group, and site names in all reports', then "
-    "export the reports again."
+    "export the reports again.",
 )
-_CONCEALED_PREDICATE = "\"userPrincipalName\" not like '%@%'"
 
 USERS_FIELDS = ("surname", "givenName", "userPrincipalName", "id")
 M365_APP_USER_DETAIL_FIELDS = (
@@ -103,6 +104,8 @@ USERS = RawTable(
     ),
     layouts=(_layout("Users", USERS_FIELDS),),
     metadata_columns=("_source_record",),
+    key=("id", "userPrincipalName"),
+    deliveries="replace",
 )
 
 M365_APP_USER_DETAIL = RawTable(
@@ -118,7 +121,7 @@ M365_APP_USER_DETAIL = RawTable(
     ),
     layouts=(_layout("M365_App_User_Detail", M365_APP_USER_DETAIL_FIELDS),),
     metadata_columns=("_source_record",),
-    advisories=((_CONCEALED_PREDICATE, CONCEALED_NAMES),),
+    flags=(CONCEALED_NAMES,),
 )
 
 TEAMS_ACTIVITY_USER_DETAIL = RawTable(
@@ -140,7 +143,7 @@ TEAMS_ACTIVITY_USER_DETAIL = RawTable(
     ),
     layouts=(_layout("Teams_Activity_User_Detail", TEAMS_ACTIVITY_USER_DETAIL_FIELDS),),
     metadata_columns=("_source_record",),
-    advisories=((_CONCEALED_PREDICATE, CONCEALED_NAMES),),
+    flags=(CONCEALED_NAMES,),
 )
 
 SOURCE = Source(

@@ -80,13 +80,17 @@ def snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
-def _declared(name: str, *columns: Column, description: str = "") -> RawTable:
+def _declared(
+    name: str, *columns: Column, description: str = "", key: tuple[str, ...] = ()
+) -> RawTable:
     return RawTable(
         source=SOURCE_NAME,
         name=name,
         columns=columns,
         metadata_columns=("_snapshot",),
         description=description,
+        key=key,
+        deliveries="replace",
         full_snapshots=True,
     )
 
@@ -115,6 +119,7 @@ ROSTER_TABLES = {
             Column("TeacherId"),
             *_first_last_seen(),
             description="Azure AD users (accounts) of students and teachers.",
+            key=("ObjectId",),
         ),
         _declared(
             "aad_user_person_mapping",
@@ -122,6 +127,7 @@ ROSTER_TABLES = {
             Column("PersonId", required=True),
             *_first_last_seen(),
             description="Which person (Person.Id) each Azure AD user is.",
+            key=("ObjectId", "PersonId"),
         ),
         _declared(
             "person",
@@ -134,6 +140,7 @@ ROSTER_TABLES = {
             Column("PreferredSurname"),
             *_first_last_seen(),
             description="People (students, teachers, staff) with their names.",
+            key=("Id",),
         ),
         _declared(
             "person_organization_role",
@@ -151,6 +158,7 @@ ROSTER_TABLES = {
             Column("SourceSystemId"),
             *_first_last_seen(),
             description="A person's role (student, teacher) at a school, and grade.",
+            key=("Id",),
         ),
         _declared(
             "organization",
@@ -163,6 +171,7 @@ ROSTER_TABLES = {
             Column("SourceSystemId"),
             *_first_last_seen(),
             description="Schools and the district.",
+            key=("Id",),
         ),
         _declared(
             "ref_definition",
@@ -173,6 +182,7 @@ ROSTER_TABLES = {
             Column("SortOrder"),
             *_first_last_seen(),
             description="Codes the roster refers to: roles, grade levels, types.",
+            key=("Id",),
         ),
     )
 }
@@ -375,6 +385,7 @@ ACTIVITY = RawTable(
         Column("Meeting Duration", MEETING_DURATION),
     ),
     metadata_columns=("_partition",),
+    key=("SignalId",),
     layouts=(
         Layout(
             _ACTIVITY_FILE,

@@ -1,0 +1,272 @@
+"""Which of a file's inserted records stay, and why the others do not.
+
+`decide` fills temp.he_decisions with one row per record that must not stay: its
+line (and place in a JSON page), the reason (may quote the delivered value: it stays
+in restricted.duckdb) and the rule (the reason without any value, which is what may
+be published). In order:
+
+1. **Values.** A required column is empty, or a value breaks its column's check
+   ("AttendanceCode 'X' is not P or A").
+2. **Repeats within the file.** Among the records that passed, records with the same
+   key (the table's `key`, or the whole record) keep the later one: an earlier
+   record with other values is "superseded by line N"; a repeat of the kept record
+   is "duplicate of line N", naming the first of them, which is the one kept.
+3. **Repeats across files** (tables whose deliveries add records): a record whose key
+   the current version of another file already holds is "duplicate of <file> line
+   N" (same values) or "conflicts with <file> line N, which was loaded first and is
+   kept". A record therefore never counts twice; a restatement of the same file is
+   not a repeat but its new version.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from loaders.readers import Target
+from loaders.restricted import RECORD_COLUMN
+from loaders.specs import DeliveredFile, RawTable
+from loaders.sql import literal, quote_ident
+
+DUPLICATE_RULE = "duplicate of an earlier record in the file"
+SUPERSEDED_RULE = "superseded by a later record with the same key in the file"
+DUPLICATE_ACROSS_RULE = "duplicate of a record another file delivered first"
+CONFLICT_ACROSS_RULE = "conflicts with a record another file delivered first"
+
+
+def decide(
+    conn: duckdb.DuckDBPyConnection, found: DeliveredFile, target: Target
+) -> None:
+    """Fill temp.he_decisions (_source_row, he_record, reason, rule) for the records
+    of `target`'s file version that must not stay in the raw table."""
+    table = found.table
+    record = (
+        quote_ident(RECORD_COLUMN)
+        if RECORD_COLUMN in table.metadata_columns
+        else "cast(null as bigint)"
+    )
+    conn.execute(
+        f"""
+        create or replace temp view he_delivered as
+        select
+            *,
+            {record} as he_record,
+            row_number() over (order by _source_row, {record}) as he_row,
+            'line ' || _source_row || coalesce(' record ' || {record}, '')
+                as he_where,
+            {_value_reason_sql(table, found.header)} as he_reason,
+            {_value_rule_sql(table, found.header)} as he_rule
+        from {table.qualified_name}
+        where
+            _source_file = {literal(target.file_path)}
+            and _file_sha256 = {literal(target.file_sha256)}
+        """
+    )
+    key = [name for name in table.key if name not in target.constants]
+    repeats = _within_file_sql(key or list(found.header), list(found.header))
+    across = (
+        _across_files_sql(found, target)
+        if table.deliveries == "add"
+        else "select * from he_values where false"
+    )
+    conn.execute("delete from temp.he_decisions")
+    conn.execute(
+        f"""
+        insert into temp.he_decisions
+        with he_values as (
+            select he_row, _source_row, he_record, he_reason as reason, he_rule as rule
+            from he_delivered
+            where he_reason is not null
+        ),
+
+        within_file as ({repeats}),
+
+        across_files as ({across})
+
+        select
+            _source_row,
+            he_record,
+            arg_min(reason, precedence) as reason,
+            arg_min(rule, precedence) as rule
+        from (
+            select *, 1 as precedence from he_values
+            union all
+            select *, 2 from within_file
+            union all
+            select *, 3 from across_files
+        )
+        group by _source_row, he_record
+        """
+    )
+
+
+def _columns(names: list[str], prefix: str = "") -> str:
+    return ", ".join(prefix + quote_ident(name) for name in names)
+
+
+def _within_file_sql(key: list[str], content: list[str]) -> str:
+    by_key = f"partition by {_columns(key)}"
+    by_content = f"partition by {_columns(content)}"
+    return f"""
+        with candidates as (
+            select * from he_delivered where he_reason is null
+        ),
+
+        first_and_last as (
+            select
+                he_row,
+                _source_row,
+                he_record,
+                {_columns(key)},
+                first_value(he_row) over (
+                    {by_content} order by he_row
+                ) as first_same_row,
+                first_value(he_where) over (
+                    {by_content} order by he_row
+                ) as first_same_where,
+                max(he_row) over ({by_key}) as last_row,
+                arg_max(he_where, he_row) over ({by_key}) as last_where
+            from candidates
+        ),
+
+        kept as (
+            select
+                *,
+                arg_max(first_same_row, he_row) over ({by_key}) as kept_row,
+                arg_max(first_same_where, he_row) over ({by_key}) as kept_where
+            from first_and_last
+        )
+
+        select
+            he_row,
+            _source_row,
+            he_record,
+            case
+                when first_same_row = kept_row then 'duplicate of ' || kept_where
+                else 'superseded by ' || last_where || ' (same {_key_label(key)})'
+            end as reason,
+            case
+                when first_same_row = kept_row then {literal(DUPLICATE_RULE)}
+                else {literal(SUPERSEDED_RULE)}
+            end as rule
+        from kept
+        where he_row <> kept_row
+    """
+
+
+def _key_label(key: list[str]) -> str:
+    return ", ".join(key).replace("'", "''")
+
+
+def _across_files_sql(found: DeliveredFile, target: Target) -> str:
+    """Records whose key the current version of another path of the table holds."""
+    table = found.table
+    key = list(table.key) or list(found.header)
+    matches = " and ".join(
+        f"candidates.{quote_ident(name)} is not distinct from held.{quote_ident(name)}"
+        for name in key
+    )
+    same = " and ".join(
+        f"candidates.{quote_ident(name)} is not distinct from held.{quote_ident(name)}"
+        for name in found.header
+    )
+    record = (
+        f"coalesce(' record ' || held.{quote_ident(RECORD_COLUMN)}, '')"
+        if RECORD_COLUMN in table.metadata_columns
+        else "''"
+    )
+    return f"""
+        with current_elsewhere as (
+            select file_path, file_sha256
+            from loader.manifest
+            where
+                source = {literal(table.source)}
+                and table_name = {literal(table.name)}
+                and status = 'loaded'
+                and file_path <> {literal(target.file_path)}
+            qualify row_number() over (
+                partition by file_path order by file_id desc
+            ) = 1
+        ),
+
+        held as (
+            select delivered.*
+            from {table.qualified_name} as delivered
+            inner join current_elsewhere
+                on
+                    delivered._source_file = current_elsewhere.file_path
+                    and delivered._file_sha256 = current_elsewhere.file_sha256
+        ),
+
+        candidates as (
+            select * from he_delivered where he_reason is null
+        ),
+
+        matched as (
+            select
+                candidates.he_row,
+                candidates._source_row,
+                candidates.he_record,
+                held._source_file || ' line ' || held._source_row || {record}
+                    as held_where,
+                {same} as is_same,
+                row_number() over (
+                    partition by candidates.he_row
+                    order by held._source_file, held._source_row
+                ) as match_number
+            from candidates
+            inner join held on {matches}
+        )
+
+        select
+            he_row,
+            _source_row,
+            he_record,
+            case
+                when is_same then 'duplicate of ' || held_where
+                else 'conflicts with ' || held_where
+                    || ', which was loaded first and is kept'
+            end as reason,
+            case
+                when is_same then {literal(DUPLICATE_ACROSS_RULE)}
+                else {literal(CONFLICT_ACROSS_RULE)}
+            end as rule
+        from matched
+        where match_number = 1
+    """
+
+
+def _value_reason_sql(table: RawTable, header: tuple[str, ...]) -> str:
+    """Why a record breaks its columns' rules, quoting the value (for the rejects
+    in restricted.duckdb), or NULL."""
+    return _joined(_value_parts(table, header, quote_values=True))
+
+
+def _value_rule_sql(table: RawTable, header: tuple[str, ...]) -> str:
+    """The same, without the values: what may be published."""
+    return _joined(_value_parts(table, header, quote_values=False))
+
+
+def _value_parts(
+    table: RawTable, header: tuple[str, ...], *, quote_values: bool
+) -> list[str]:
+    parts = []
+    for name in header:
+        column = table.column(name)
+        value = quote_ident(name)
+        label = name.replace("'", "''")
+        if column.required:
+            parts.append(f"case when {value} is null then '{label} is empty' end")
+        if column.check:
+            expectation = column.check.expectation.replace("'", "''")
+            shown = f"'{label} ''' || {value} || '''" if quote_values else f"'{label}"
+            parts.append(
+                f"case when {value} is not null and not ({column.check.sql(value)}) "
+                f"then {shown} is not {expectation}' end"
+            )
+    return parts
+
+
+def _joined(parts: list[str]) -> str:
+    if not parts:
+        return "cast(null as varchar)"
+    return f"nullif(concat_ws('; ', {', '.join(parts)}), '')"
