@@ -22,6 +22,8 @@ from loaders import pipeline
 from loaders import sources as source_registry
 from loaders.dbt import DbtError, run_dbt
 from loaders.fetch import FetchError, fetch, open_transport
+from loaders.findings import EXIT_FINDINGS
+from loaders.findings import render as render_findings
 from loaders.generate import DistrictSpec, generate
 from loaders.load import LoadError
 from loaders.lock import LockedError, pipeline_lock
@@ -40,11 +42,27 @@ def main() -> None:
     # Everything this tool creates (landing copies, DuckDB files and their WAL files)
     # is private to the account that runs it: the restricted data is personal data.
     os.umask(0o077)
-    cli(prog_name="hybrid-engagement")
+    try:
+        cli(prog_name="hybrid-engagement")
+    except Exception as error:  # a problem we did not foresee: one line, no traceback
+        if "--debug" in sys.argv[1:]:
+            raise
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        click.echo(
+            f"Error: {type(error).__name__}: {first} (run again with --debug for "
+            "the traceback)",
+            err=True,
+        )
+        sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log every file and step.")
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Show the traceback of an unexpected error (errors are one line otherwise).",
+)
 @click.option(
     "--data-dir",
     envvar="HE_DATA_DIR",
@@ -54,12 +72,12 @@ def main() -> None:
     "HE_RESTRICTED_DB, HE_WAREHOUSE_DB and HE_SERVING_DB override single paths.",
 )
 @click.pass_context
-def cli(ctx: click.Context, verbose: bool, data_dir: Path | None) -> None:
+def cli(ctx: click.Context, verbose: bool, debug: bool, data_dir: Path | None) -> None:
     """Hybrid Engagement on DuckDB: OEA's Hybrid Student Engagement package on one
     laptop. Typical day: `hybrid-engagement pipeline` (fetch, load, dbt build,
     publish)."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose or debug else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(message)s",
         datefmt="%H:%M:%S",
     )
@@ -171,8 +189,10 @@ def load_command(
     paths = _paths(ctx)
     if landing_dir:
         paths = dataclasses.replace(paths, landing_dir=landing_dir.resolve())
+    run = Run(paths, salt="", source_names=source_names)
     with _locked(paths, wait_seconds):
-        _run_steps(Run(paths, salt="", source_names=source_names), [pipeline.LOAD])
+        _run_steps(run, [pipeline.LOAD])
+    _exit_with_findings(run)
 
 
 def _fetch_config_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -308,6 +328,7 @@ def publish_command(
     with _locked(paths, wait_seconds):
         _run_steps(run, steps)
     _print_summary(paths)
+    _exit_with_findings(run)
 
 
 @cli.command("docs")
@@ -365,6 +386,7 @@ def pipeline_command(
     with _locked(paths, wait_seconds):
         _run_steps(run, pipeline.PIPELINE, show=True)
     _print_summary(paths)
+    _exit_with_findings(run)
 
 
 @cli.command("summary")
@@ -412,6 +434,7 @@ def demo_command(demo_dir: Path, wait_seconds: float, **district: Any) -> None:
     with _locked(paths, wait_seconds):
         _run_steps(run, steps, show=True)
     _print_summary(paths)
+    _exit_with_findings(run)
 
 
 def _salt(*, allow_demo: bool) -> str:
@@ -436,10 +459,12 @@ def _dbt(args: list[str], paths: Paths, salt: str) -> None:
 
 
 def _run_steps(run: Run, steps: Sequence[Step], *, show: bool = False) -> None:
-    """Run the steps; with `show`, print each step's time and result at the end."""
+    """Run the steps; findings first, then (with `show`) each step's time and
+    result."""
     try:
         pipeline.run_steps(run, steps)
     except PipelineFailed as failed:
+        _show_findings(failed.run)
         if show:
             click.echo("\n" + pipeline.render_steps(failed.run))
         not_published = any(
@@ -449,8 +474,20 @@ def _run_steps(run: Run, steps: Sequence[Step], *, show: bool = False) -> None:
         unchanged = f"\n{run.paths.serving_db} is unchanged." if not_published else ""
         status = next(o.status for o in failed.run.outcomes if o.name == failed.step)
         raise RunFailed(f"{failed.step} {status}: {failed.error}{unchanged}") from None
+    _show_findings(run)
     if show:
         click.echo("\n" + pipeline.render_steps(run))
+
+
+def _show_findings(run: Run) -> None:
+    if run.findings:
+        click.echo(render_findings(run.findings, published=run.published))
+
+
+def _exit_with_findings(run: Run) -> None:
+    """Exit with status 3 when the run has findings (everything else done)."""
+    if run.findings:
+        sys.exit(EXIT_FINDINGS)
 
 
 @contextmanager

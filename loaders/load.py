@@ -20,7 +20,6 @@ import csv
 import io
 import logging
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -216,8 +215,9 @@ def _load_one(
             conn, "ignored", reason=f"not a known {source.name} report file name"
         )
     if found.problem:
-        outcome = record.write(conn, found.problem_status, reason=found.problem)
-        return replace(outcome, quiet=found.quiet)
+        return record.write(
+            conn, found.problem_status, reason=found.problem, quiet=found.quiet
+        )
     if found.reader == "csv":
         problem = header_problem(path, found.header, fingerprinted.encoding)
         if problem:

@@ -52,11 +52,31 @@ class FileOutcome:
     @property
     def is_finding(self) -> bool:
         """A problem of this delivery that someone should look at."""
-        if not self.new or self.quiet:
-            return False
-        if self.status in ("quarantined", "ignored"):
-            return True
-        return bool(self.rows_rejected or self.rows_flagged or self.reason)
+        return self.new and is_finding(
+            self.status,
+            rows_rejected=self.rows_rejected,
+            rows_flagged=self.rows_flagged,
+            reason=self.reason,
+            quiet=self.quiet,
+        )
+
+
+def is_finding(
+    status: str,
+    *,
+    rows_rejected: int = 0,
+    rows_flagged: int = 0,
+    reason: str | None = None,
+    quiet: bool = False,
+) -> bool:
+    """Whether a file's outcome is a finding: quarantined, ignored (unless expected,
+    such as a schema file), or loaded with rejected or flagged rows or a remark
+    (e.g. read as Latin-1). A duplicate is not: its rows already count."""
+    if quiet or status == "duplicate":
+        return False
+    if status in ("quarantined", "ignored"):
+        return True
+    return bool(rows_rejected or rows_flagged or reason)
 
 
 @dataclass
@@ -273,6 +293,7 @@ class ManifestRecord:
         rows_padded: int | None = None,
         rows_flagged: int = 0,
         columns_from: str | None = None,
+        quiet: bool = False,
     ) -> FileOutcome:
         if file_id is None:
             file_id = Manifest(conn).next_file_id()
@@ -295,6 +316,14 @@ class ManifestRecord:
             "rows_padded": rows_padded,
             "columns_from": columns_from,
             "encoding": self.encoding,
+            "rows_flagged": rows_flagged,
+            "is_finding": is_finding(
+                status,
+                rows_rejected=rows_rejected or 0,
+                rows_flagged=rows_flagged,
+                reason=reason,
+                quiet=quiet,
+            ),
         }
         conn.execute(
             f"insert into loader.manifest ({', '.join(values)}) "
@@ -310,4 +339,5 @@ class ManifestRecord:
             reason,
             rows_padded=rows_padded or 0,
             rows_flagged=rows_flagged,
+            quiet=quiet,
         )

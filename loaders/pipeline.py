@@ -5,11 +5,14 @@ Each step is a function of the run's settings that returns one line saying what 
 did, or raises:
 
 * Skipped: nothing to do (no SFTP server configured, no PostgreSQL endpoint);
-* Incomplete: it did its work but left files behind (not fetched, quarantined); the
-  later steps still run, so everything that did arrive is built and published, and the
-  run ends non-zero naming those files;
+* Incomplete: it did its work but left files behind (not fetched); the later steps
+  still run, so everything that did arrive is built and published;
 * anything else: the step failed and the run stops there. A failing dbt test therefore
   never reaches `publish`: the published file stays what it was.
+
+Problems of the deliveries are findings, never failures (design.md, "Findings and
+failures"): a step appends them to `run.findings` and carries on; a file left behind
+is one too. The run then ends "with findings" (the CLI exits with status 3).
 
 The commands `load`, `build`, `publish`, `report` and `docs` run single steps;
 `pipeline` and `demo` run them in order under one lock and print a summary. To add a
@@ -27,10 +30,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loaders import findings as finding_rules
 from loaders import sources as source_registry
-from loaders.dbt import STATIC_DOCS, last_run_statuses, run_dbt
+from loaders.dbt import RUN_RESULTS, STATIC_DOCS, last_run_statuses, run_dbt
 from loaders.fetch import FetchError, open_transport
 from loaders.fetch import fetch as fetch_files
+from loaders.findings import Finding
 from loaders.load import LoadReport, load_landing
 from loaders.postgres import describe_url, publish_to_postgres
 from loaders.publish import SERVING_FILE_MODE, Publication, publish
@@ -67,12 +72,20 @@ class Run:
     docs: Path | None = None
     report: Path | None = None
     outcomes: list[StepOutcome] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def published(self) -> bool:
+        return any(
+            o.name == "publish" and o.status in ("done", "findings")
+            for o in self.outcomes
+        )
 
 
 @dataclass(frozen=True)
 class StepOutcome:
     name: str
-    status: str  # done, skipped, incomplete, failed, not run
+    status: str  # done, findings, skipped, failed, not run
     seconds: float
     detail: str
 
@@ -89,20 +102,24 @@ class PipelineFailed(Exception):
 
 
 def run_steps(run: Run, steps: Sequence[Step]) -> Run:
-    """Run `steps` in order; stop at the first failure. Raises PipelineFailed for the
-    failure, or after the last step for the first step that was incomplete."""
-    incomplete: tuple[str, Incomplete] | None = None
+    """Run `steps` in order; stop at the first failure (raises PipelineFailed).
+    Findings do not stop the run: they are in run.findings at the end."""
     for number, (name, step) in enumerate(steps, start=1):
         log.info("[%s/%s] %s", number, len(steps), name)
         started = time.monotonic()
+        found_before = len(run.findings)
         try:
             detail = step(run)
             status = "done"
         except Skipped as skipped:
             detail, status = str(skipped), "skipped"
         except Incomplete as left_behind:
-            detail, status = str(left_behind), "incomplete"
-            incomplete = incomplete or (name, left_behind)
+            detail, status = str(left_behind), "findings"
+            # Its message lists what it left behind, one indented line each.
+            listed = [line.strip() for line in detail.splitlines() if line[:2] == "  "]
+            run.findings += [
+                Finding(f"{name} step", line) for line in listed or [detail]
+            ]
         except Exception as error:
             run.outcomes.append(
                 StepOutcome(name, "failed", time.monotonic() - started, str(error))
@@ -110,13 +127,13 @@ def run_steps(run: Run, steps: Sequence[Step]) -> Run:
             for later, _ in steps[number:]:
                 run.outcomes.append(StepOutcome(later, "not run", 0.0, ""))
             raise PipelineFailed(run, name, error) from error
+        if len(run.findings) > found_before:
+            status = "findings"
         run.outcomes.append(
             StepOutcome(name, status, time.monotonic() - started, detail)
         )
-        level = logging.WARNING if status == "incomplete" else logging.INFO
+        level = logging.WARNING if status == "findings" else logging.INFO
         log.log(level, "[%s/%s] %s %s: %s", number, len(steps), name, status, detail)
-    if incomplete:
-        raise PipelineFailed(run, *incomplete)
     return run
 
 
@@ -146,15 +163,7 @@ def load(run: Run) -> str:
         raise StepFailed(str(error.args[0])) from None
     report = load_landing(run.paths.landing_dir, run.paths.restricted_db, chosen)
     run.load_report = report
-    if report.quarantined:
-        listing = "\n".join(
-            f"  {o.relative_path}: {o.reason}" for o in report.quarantined
-        )
-        raise Incomplete(
-            f"{report.summary()}\n{len(report.quarantined)} file(s) quarantined; "
-            f"nothing of them was loaded:\n{listing}\nReplace each with a corrected "
-            "delivery (same name) or remove it, then run again."
-        )
+    run.findings += finding_rules.from_load(run.paths.restricted_db, report.outcomes)
     return report.summary()
 
 
@@ -162,6 +171,8 @@ def build(run: Run) -> str:
     run_dbt(["build"], run.paths, run.salt)
     statuses = last_run_statuses()
     counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+    run.findings += finding_rules.from_dbt_run(RUN_RESULTS)
+    run.findings += finding_rules.from_source_status(run.paths.warehouse_db)
     return f"dbt build passed: {counts}"
 
 

@@ -45,6 +45,8 @@ create table if not exists loader.manifest (
 alter table loader.manifest add column if not exists rows_padded bigint;
 alter table loader.manifest add column if not exists columns_from varchar;
 alter table loader.manifest add column if not exists encoding varchar;
+alter table loader.manifest add column if not exists rows_flagged bigint;
+alter table loader.manifest add column if not exists is_finding boolean;
 create table if not exists loader.rejects (
     file_id bigint not null,
     file_path varchar not null,

@@ -10,9 +10,12 @@ CDM schema files that ship with the export, read when each file loads:
     insights/roster/2024-09-03T06-16-22/AadUser/aaduser.csv
     insights/roster/2024-09-03T06-16-22/Person/part-00000.csv     (any file name)
     insights/activity/2024-09-03/ApplicationUsage.csv
+    insights/activity_sample/part1.csv               (OEA's published extract)
 
 Any folder may sit above `roster/`, `activity/` and `schema/` (OEA's sample uses
-insights/k12/...); the schema is looked up beside them. A roster snapshot's manifest
+insights/k12/...); the schema is looked up beside them (for activity: in schema/
+beside activity/, else beside the files, else the one activity schema in any schema/
+folder of the source, as OEA's sample has it). A roster snapshot's manifest
 names the schema each entity follows (`entityPath`); without a manifest the single
 roster schema in schema/ is used. An entity the schema does not describe (OEA's
 sample ships RefTranslation without one) is recorded as ignored, with the reason.
@@ -196,6 +199,11 @@ _ROSTER_FILE = re.compile(
 _ACTIVITY_FILE = re.compile(
     r"(?P<root>(?:[^/]+/)*?)activity/(?P<partition>[^/]+)/[^/]+\.csv", re.IGNORECASE
 )
+# OEA's published extract: insights/activity_sample/part1.csv, its schema in
+# insights/k12/schema/ (or beside the files).
+_ACTIVITY_SAMPLE_FILE = re.compile(
+    r"(?P<root>(?:[^/]+/)*?)(?P<partition>activity_sample)/[^/]+\.csv", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -228,7 +236,7 @@ def _roster_shape(match: FileMatch, owner: RawTable | None) -> FileShape:
 def _activity_shape(match: FileMatch, owner: RawTable | None) -> FileShape:
     source_root = _source_root(match)
     root = source_root / match.groups["root"]
-    schema_path = _only_schema(root, "activity")
+    schema_path = _activity_schema(root, match.path.parent, source_root)
     definitions = _definitions(str(schema_path), schema_path.stat().st_mtime_ns)
     if len(definitions) != 1:
         raise LayoutProblem(
@@ -302,6 +310,25 @@ def _entity_from_manifest(manifest: Path, entity: str, root: Path) -> tuple[Path
             "export"
         )
     return schema_path, parsed["entity"]
+
+
+def _activity_schema(root: Path, data_folder: Path, source_root: Path) -> Path:
+    """The activity schema for a data folder: in schema/ beside activity/ (an
+    export), else beside the files themselves, else the one activity schema in any
+    schema/ folder of the source (OEA's sample keeps it in insights/k12/schema/)."""
+    for folder in (root / "schema", data_folder):
+        found = sorted(folder.glob("activity.*.cdm.json"))
+        if len(found) == 1:
+            return found[0]
+    anywhere = sorted(source_root.glob("**/schema/activity.*.cdm.json"))
+    if len(anywhere) == 1:
+        return anywhere[0]
+    listed = ", ".join(_shown(path, source_root) for path in anywhere) or "none"
+    raise LayoutProblem(
+        "cannot tell this file's columns: expected one activity schema "
+        "(activity.<version>.cdm.json) in schema/ beside activity/, beside the file, "
+        f"or anywhere below {SOURCE_NAME}/schema/ folders; found {listed}"
+    )
 
 
 def _only_schema(root: Path, kind: str) -> Path:
@@ -386,13 +413,14 @@ ACTIVITY = RawTable(
     ),
     metadata_columns=("_partition",),
     key=("SignalId",),
-    layouts=(
+    layouts=tuple(
         Layout(
-            _ACTIVITY_FILE,
+            pattern,
             metadata=_activity_metadata,
             reader="csv_no_header",
             shape=_activity_shape,
-        ),
+        )
+        for pattern in (_ACTIVITY_FILE, _ACTIVITY_SAMPLE_FILE)
     ),
 )
 
