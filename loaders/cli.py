@@ -265,11 +265,13 @@ def build_command(
     ctx: click.Context, dbt_args: tuple[str, ...], wait_seconds: float
 ) -> None:
     """Run `dbt build` (models, seeds and every test) on the configured files; extra
-    arguments go to dbt, e.g. `build -s staging.clever+`."""
+    arguments go to dbt, e.g. `build -s staging.clever+`. Exits 3 when a test of
+    the finding tier found rows or a source looks silent."""
     paths = _paths(ctx)
-    salt = _salt(allow_demo=False)
+    run = Run(paths, salt=_salt(allow_demo=False), dbt_args=dbt_args)
     with _locked(paths, wait_seconds):
-        _dbt(["build", *dbt_args], paths, salt)
+        _run_steps(run, [pipeline.BUILD])
+    _exit_with_findings(run)
 
 
 @cli.command("dbt", context_settings={"ignore_unknown_options": True})

@@ -64,6 +64,7 @@ class Run:
     paths: Paths
     salt: str
     source_names: tuple[str, ...] = ()
+    dbt_args: tuple[str, ...] = ()  # extra arguments of `dbt build`
     fetch_config: Path | None = None
     postgres_url: str | None = None
     postgres_reader: str | None = None
@@ -168,7 +169,7 @@ def load(run: Run) -> str:
 
 
 def build(run: Run) -> str:
-    run_dbt(["build"], run.paths, run.salt)
+    run_dbt(["build", *run.dbt_args], run.paths, run.salt)
     statuses = last_run_statuses()
     counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
     run.findings += finding_rules.from_dbt_run(RUN_RESULTS)

@@ -551,7 +551,9 @@ def test_a_later_roster_maps_activity_loaded_before_it(
     )
 
 
-def test_concealed_graph_user_names_fail_the_build_loudly(tmp_path: Path) -> None:
+def test_concealed_graph_user_names_are_a_finding_and_the_rest_publishes(
+    tmp_path: Path,
+) -> None:
     # GIVEN a district whose Graph reports conceal user names (Microsoft's default):
     # every userPrincipalName replaced by a hash
     district = generate(tmp_path / "district")
@@ -564,13 +566,23 @@ def test_concealed_graph_user_names_fail_the_build_loudly(tmp_path: Path) -> Non
                 record["userPrincipalName"] = hashlib.md5(name).hexdigest().upper()
             pages.append(json.dumps(page))
         path.write_text("\n".join(pages) + "\n")
-    # WHEN it is loaded and built
-    loaded = ok(run_cli("load", data_dir=district.data_dir))
-    built = run_cli("build", data_dir=district.data_dir)
-    # THEN the loader warns and the build fails, both naming the setting to change
-    assert "Display concealed user, group, and site names" in loaded.stderr
-    assert built.returncode != 0
-    assert "Display concealed user, group, and site names" in built.stdout
+    # WHEN the pipeline runs
+    result = run_cli("pipeline", data_dir=district.data_dir)
+    # THEN it publishes, ends "with findings", and names the setting to change
+    assert result.returncode == 3, result.stdout[-3000:] + result.stderr[-3000:]
+    assert district.serving.exists()
+    output = result.stdout + result.stderr
+    assert "Display concealed user, group, and site names" in output
+    assert "dbt test assert_graph_user_names_are_not_concealed" in output
+    # AND every concealed line is flagged, file by file
+    flagged = district.query(
+        "select count(*) from loader.flags where rule like '%concealed%'", "restricted"
+    )[0][0]
+    assert flagged == sum(
+        len(json.loads(line)["value"])
+        for path in district.files("graph/*_User_Detail/*/*.json")
+        for line in path.read_text().splitlines()
+    )
     # AND the Graph rows are kept, unmatched, not dropped
     assert district.query(
         "select count(*), count(event_actor) from digital_engagement.digital_activity "

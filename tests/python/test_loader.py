@@ -361,8 +361,6 @@ def test_running_out_of_memory_stops_the_load_and_quarantines_nothing(
     ok(run_cli("load", data_dir=small_district.data_dir))
     # THEN the large file loads whole: each record once, its 199 repeats rejected
     # as duplicates of that first line
-    status, rows_in, rows_loaded, rows_rejected, _ = _manifest(small_district)[
-        relative
-    ]
+    status, rows_in, rows_loaded, rows_rejected, _ = _manifest(small_district)[relative]
     assert (status, rows_in) == ("loaded", records)
     assert (rows_loaded, rows_rejected) == (records // 200, records - records // 200)
