@@ -89,6 +89,7 @@ class Section:
     figures: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
     charts: list[Chart] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    tables: list[tuple[str, str]] = field(default_factory=list)  # (title, HTML)
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,8 @@ def write_report(paths: Paths) -> Report:
         minimum = serving.small_cell_min_students()
         hybrid = hybrid_section(serving, minimum)
         clever = clever_section(serving, minimum)
-    sections = [hybrid, clever]
+        quality = quality_section(serving)
+    sections = [quality, hybrid, clever] if quality.figures else [hybrid, clever]
     page = render_page(sections, serving_db, published_at, minimum)
     target = paths.report_file
     _write_atomically(target, page)
@@ -267,6 +269,86 @@ HYBRID_TABLES = (
     f"{HYBRID}.student_engagement",
     DROP_VIEW,
 )
+
+
+QUALITY_FINDINGS_SHOWN = 50
+
+
+def quality_section(serving: Serving) -> Section:
+    """The deliveries' findings (sqls2_quality): silent sources first, then the
+    newest files with rejected or flagged lines, each rule with its first lines.
+    Shown first when there is anything to see."""
+    section = Section(
+        "quality",
+        "Data quality: findings in the deliveries",
+        "Problems of the delivered files, found while loading and building. They do "
+        "not stop publication: the lines concerned are left out (rejected) or kept "
+        "and flagged, everything else is in the tables above. Nothing here quotes a "
+        "delivered value; the data team finds the lines by file and line number.",
+    )
+    needed = ["sqls2_quality.delivery_findings", "sqls2_quality.source_status"]
+    if not all(serving.has(name) for name in needed):
+        return section
+    silent = serving.rows(
+        "select source, last_delivered_at, finding from sqls2_quality.source_status "
+        "where finding is not null order by source"
+    )
+    findings = serving.rows(
+        "select file_path, version_number, delivery_status, finding_kind, rule, "
+        "rows_affected, first_lines from sqls2_quality.delivery_findings "
+        "order by file_path desc, finding_kind, rule "
+        f"limit {QUALITY_FINDINGS_SHOWN}"
+    )
+    if not (silent or findings):
+        return section
+    files = {row["file_path"] for row in findings}
+    section.figures = [
+        ("Sources that look silent", _count(len(silent))),
+        ("Files with findings (newest shown)", _count(len(files))),
+    ]
+    if silent:
+        section.tables.append(
+            (
+                "Sources",
+                _plain_table(
+                    ("source", "last delivery", "finding"),
+                    silent,
+                    ("source", "last_delivered_at", "finding"),
+                ),
+            )
+        )
+    section.tables.append(
+        (
+            "Findings by file (sqls2_quality.delivery_findings)",
+            _plain_table(
+                ("file", "version", "status", "kind", "rule", "lines", "first lines"),
+                findings,
+                (
+                    "file_path",
+                    "version_number",
+                    "delivery_status",
+                    "finding_kind",
+                    "rule",
+                    "rows_affected",
+                    "first_lines",
+                ),
+            ),
+        )
+    )
+    return section
+
+
+def _plain_table(
+    headers: Sequence[str], rows: Sequence[dict[str, Any]], columns: Sequence[str]
+) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{html.escape(_text(row[column]))}</td>" for column in columns)
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def hybrid_section(serving: Serving, minimum: int) -> Section:
@@ -799,6 +881,9 @@ def _render_section(section: Section, minimum: int) -> str:
             for label, value in section.figures
         ]
         parts.append("</div>")
+    parts += [
+        f"<h3>{html.escape(title)}</h3>{table}" for title, table in section.tables
+    ]
     parts.append('<div class="charts">')
     parts += [_render_chart(chart) for chart in section.charts]
     parts.append("</div></section>")

@@ -2,10 +2,11 @@
     Whether each source that has delivered is still delivering, and whether what
     it delivers reaches digital_activity and the students: one row per source.
     A source is silent when its newest delivery is older than its freshness window
-    (the `freshness.warn_after` of its dbt sources), or when its rows in use reach
-    no digital_activity row, or no student on the SIS roster. Evaluated when the
-    warehouse is built (`as_of`); the pipeline checks the freshness again on every
-    run, also when nothing new arrived.
+    (the `freshness.warn_after` of its dbt sources), or when the records in use of
+    its activity reports reach no digital_activity row, or no student on the SIS
+    roster (once the SIS has delivered students: without a roster, nothing can).
+    Evaluated when the warehouse is built (`as_of`); the pipeline checks the
+    freshness again on every run, also when nothing new arrived.
 #}
 
 {%- set windows = {} %}
@@ -26,6 +27,7 @@
 with files as (
     select
         source,
+        table_name,
         status,
         is_current_version,
         rows_loaded,
@@ -38,8 +40,16 @@ with files as (
 event_objects as (
     select
         event_object,
-        source
+        source,
+        raw_table
     from {{ ref('digital_activity_event_objects') }}
+),
+
+activity_tables as (
+    select distinct
+        source,
+        raw_table
+    from event_objects
 ),
 
 match_rates as (
@@ -48,6 +58,11 @@ match_rates as (
         activity_rows,
         matched_rows
     from {{ ref('digital_activity_identity_match_rates') }}
+),
+
+roster as (
+    select count(*) as students
+    from {{ ref('int_contoso_sis__students') }}
 ),
 
 windows as (
@@ -75,6 +90,18 @@ deliveries as (
     group by source
 ),
 
+activity_deliveries as (
+    select
+        files.source,
+        sum(files.rows_in_use) as activity_rows_in_use
+    from files
+    inner join activity_tables
+        on
+            files.source = activity_tables.source
+            and files.table_name = activity_tables.raw_table
+    group by files.source
+),
+
 reach as (
     select
         event_objects.source,
@@ -93,13 +120,18 @@ measured as (
         deliveries.last_delivered_at,
         windows.freshness_days,
         cast(current_timestamp as timestamp) as as_of,
-        reach.source is not null as feeds_digital_activity,
+        coalesce(activity_deliveries.activity_rows_in_use, 0)
+            as activity_rows_in_use,
         cast(coalesce(reach.activity_rows, 0) as bigint) as activity_rows,
         cast(coalesce(reach.student_activity_rows, 0) as bigint)
-            as student_activity_rows
+            as student_activity_rows,
+        roster.students as roster_students
     from deliveries
+    cross join roster
     left join windows on deliveries.source = windows.source
     left join reach on deliveries.source = reach.source
+    left join activity_deliveries
+        on deliveries.source = activity_deliveries.source
 ),
 
 final as (
@@ -121,11 +153,13 @@ final as (
                 then 'no new delivery since ' || cast(last_delivered_at as date)
                     || ' (expected at least every '
                     || cast(freshness_days as integer) || ' days)'
-            when feeds_digital_activity and rows_in_use > 0 and activity_rows = 0
-                then 'its ' || rows_in_use
-                    || ' rows in use reach no digital_activity row'
-            when feeds_digital_activity and activity_rows > 0
+            when activity_rows_in_use > 0 and activity_rows = 0
+                then 'its ' || activity_rows_in_use
+                    || ' activity records in use reach no digital_activity row'
+            when
+                activity_rows > 0
                 and student_activity_rows = 0
+                and roster_students > 0
                 then 'none of its ' || activity_rows
                     || ' digital_activity rows reach a student on the SIS roster'
         end as finding

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -80,6 +81,22 @@ def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[
     assert result.returncode == 0, (
         f"exit {result.returncode}\n--- stdout\n{result.stdout[-6000:]}"
         f"\n--- stderr\n{result.stderr[-6000:]}"
+    )
+    return result
+
+
+# The CLI's exit status when everything that arrived was loaded (and built and
+# published) but the deliveries have findings (loaders/findings.py).
+FINDINGS_EXIT = 3
+
+
+def with_findings(
+    result: subprocess.CompletedProcess[str],
+) -> subprocess.CompletedProcess[str]:
+    """The run did its work and ended "with findings"."""
+    assert result.returncode == FINDINGS_EXIT, (
+        f"exit {result.returncode}, expected {FINDINGS_EXIT} (with findings)\n"
+        f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
     )
     return result
 
@@ -171,6 +188,37 @@ def few_students_district(tmp_path_factory: pytest.TempPathFactory) -> District:
     """A district of 22 students through `pipeline`, for small-cell suppression."""
     district = generate(tmp_path_factory.mktemp("few") / "district", *FEW_STUDENTS)
     ok(run_cli("pipeline", data_dir=district.data_dir))
+    return district
+
+
+def land_oea_sample(oea_data: Path, landing: Path) -> None:
+    """OEA's published test data, in the landing tree as OEA publishes it."""
+    shutil.copytree(oea_data / "clever", landing / "clever")
+    for batch in ("batch1", "batch2"):
+        shutil.copytree(
+            oea_data / "contoso_sis" / batch, landing / "contoso_sis" / batch
+        )
+    shutil.copytree(oea_data / "insights/k12", landing / "insights/k12")
+    shutil.copytree(
+        oea_data / "insights/activity_sample", landing / "insights/activity_sample"
+    )
+    shutil.copytree(oea_data / "graph/k12", landing / "graph/k12")
+    shutil.copytree(oea_data / "iready", landing / "iready")
+    for path in landing.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
+@pytest.fixture(scope="session")
+def oea_district(oea_data: Path, tmp_path_factory: pytest.TempPathFactory) -> District:
+    """OEA's sample loaded, built and published once for the whole session. Its
+    deliveries have findings (rows with a field too many, weekend attendance, an
+    Insights activity extract whose ids reach no SIS student), so loading and
+    building end "with findings"."""
+    district = District(tmp_path_factory.mktemp("oea") / "district")
+    land_oea_sample(oea_data, district.landing)
+    with_findings(run_cli("load", data_dir=district.data_dir))
+    with_findings(run_cli("build", data_dir=district.data_dir))
+    ok(run_cli("publish", data_dir=district.data_dir))
     return district
 
 

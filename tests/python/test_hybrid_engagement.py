@@ -432,18 +432,6 @@ def test_no_raw_id_or_name_reaches_the_warehouse_or_serving(
 # -- OEA's published sample ------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def oea_district(oea_data: Path, tmp_path_factory: pytest.TempPathFactory) -> District:
-    from test_oea_sample import _land
-
-    district = District(tmp_path_factory.mktemp("oea_hybrid") / "district")
-    _land(oea_data, district.landing)
-    ok(run_cli("load", data_dir=district.data_dir))
-    ok(run_cli("build", data_dir=district.data_dir))
-    ok(run_cli("publish", data_dir=district.data_dir))
-    return district
-
-
 def test_every_oea_student_appears_in_student_pseudo(
     oea_district: District, oea_data: Path
 ) -> None:

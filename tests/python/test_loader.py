@@ -8,7 +8,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from conftest import District, csv_rows, ok, run_cli
+from conftest import District, csv_rows, ok, run_cli, with_findings
 
 PARTICIPATION = "clever/daily-participation"
 HEADER = (
@@ -201,7 +201,7 @@ def test_bad_rows_are_rejected_with_their_line_numbers(tmp_path: Path) -> None:
         *lines,
     )
     # WHEN it is loaded
-    ok(run_cli("load", data_dir=tmp_path))
+    with_findings(run_cli("load", data_dir=tmp_path))
     district = District(tmp_path)
     # THEN rows in = rows loaded + rows rejected = the file's 8 data lines
     _, rows_in, rows_loaded, rows_rejected, _ = _manifest(district)[
@@ -296,7 +296,7 @@ def test_unknown_file_names_are_recorded_and_ignored(small_district: District) -
     # GIVEN a stray file in the Clever folder
     stray = _write(small_district.landing / "clever" / "notes.csv", "a,b", "1,2")
     # WHEN loading THEN it is recorded as ignored and the run still succeeds
-    ok(run_cli("load", data_dir=small_district.data_dir))
+    with_findings(run_cli("load", data_dir=small_district.data_dir))
     status, *_, reason = _manifest(small_district)["clever/notes.csv"]
     assert status == "ignored" and "not a known" in reason
     assert stray.exists()
@@ -358,7 +358,7 @@ def test_running_out_of_memory_stops_the_load_and_quarantines_nothing(
     statuses = {row[0] for row in _manifest(small_district).values()}
     assert "quarantined" not in statuses
     # WHEN it runs again with the default memory
-    ok(run_cli("load", data_dir=small_district.data_dir))
+    with_findings(run_cli("load", data_dir=small_district.data_dir))
     # THEN the large file loads whole: each record once, its 199 repeats rejected
     # as duplicates of that first line
     status, rows_in, rows_loaded, rows_rejected, _ = _manifest(small_district)[relative]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import io
 import os
 import shutil
@@ -19,11 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import SMALL, District, generate, ok, run_cli
+from conftest import FINDINGS_EXIT, SMALL, District, generate, ok, run_cli
 
 pytestmark = pytest.mark.slow
 
-FINDINGS_EXIT = 3
 PARTICIPATION = "clever/daily-participation"
 USAGE = "clever/resource-usage"
 LESSONS_ELA = "iready/comprehensive_student_lesson_activity_with_standards_ela"
@@ -318,6 +318,11 @@ def test_the_messy_district_publishes_with_findings(catalogue: Catalogue) -> Non
     for path in files | expected.ignored | {expected.latin1}:
         assert path in catalogue.pipeline_output, path
     assert "unsafe name" in catalogue.pipeline_output
+    # AND so does the report's data-quality section
+    report = (catalogue.messy.data_dir / "report" / "index.html").read_text()
+    quality = report[report.index('id="quality"') :]
+    for path in files | expected.ignored | {expected.latin1}:
+        assert html.escape(path) in quality, path
 
 
 def test_every_line_is_loaded_rejected_or_superseded(catalogue: Catalogue) -> None:

@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import District, csv_rows, generate, ok, run_cli
+from conftest import District, csv_rows, generate, ok, run_cli, with_findings
 
 from loaders.sources.contoso_sis import STUDENT_ATTENDANCE_HEADER
 from loaders.sources.iready import COMPREHENSIVE_LESSON_ACTIVITY_HEADER
@@ -64,7 +64,7 @@ def test_attendance_code_outside_p_and_a_is_rejected_alone(tmp_path: Path) -> No
         "a4,st4,2022,sch1,2022-01-04,Yes,,,A,0,Absent,ClassSectionAttendance,",
     )
     # WHEN it is loaded
-    ok(run_cli("load", data_dir=tmp_path))
+    with_findings(run_cli("load", data_dir=tmp_path))
     district = District(tmp_path)
     name = path.relative_to(district.landing).as_posix()
     # THEN only line 3 is rejected, with the reason; the other three rows load
@@ -147,7 +147,7 @@ def test_roster_row_with_a_field_too_many_is_rejected_alone(tmp_path: Path) -> N
         "o4,,,t4",
     )
     # WHEN it is loaded
-    ok(run_cli("load", data_dir=tmp_path))
+    with_findings(run_cli("load", data_dir=tmp_path))
     district = District(tmp_path)
     name = path.relative_to(district.landing).as_posix()
     # THEN the long row is rejected with its line; the short one loads, counted
@@ -184,7 +184,7 @@ def test_a_district_size_roster_lacking_a_trailing_field_loads_whole(
     lines[69_000] += ",,extra"
     path = _write(snapshot / "AadUser/aaduser.csv", *lines)
     # WHEN it is loaded
-    ok(run_cli("load", data_dir=tmp_path))
+    with_findings(run_cli("load", data_dir=tmp_path))
     district = District(tmp_path)
     # THEN every row is accounted for: the long one rejected with its line, all the
     # others loaded and counted as read with a NULL trailing field
@@ -272,7 +272,7 @@ def test_graph_line_that_is_not_json_is_rejected_with_its_line(tmp_path: Path) -
         json.dumps({"value": [record("d", 4)]}),
     )
     # WHEN it is loaded
-    ok(run_cli("load", data_dir=tmp_path))
+    with_findings(run_cli("load", data_dir=tmp_path))
     district = District(tmp_path)
     name = path.relative_to(district.landing).as_posix()
     # THEN lines 2 and 3 are rejected with their numbers; the three records load
@@ -311,7 +311,7 @@ def test_concealed_graph_user_names_are_reported_when_loading(tmp_path: Path) ->
         ),
     )
     # WHEN it is loaded
-    result = ok(run_cli("load", data_dir=tmp_path))
+    result = with_findings(run_cli("load", data_dir=tmp_path))
     # THEN the rows load, and the loader warns and says which setting to change
     assert "WARNING" in result.stderr
     assert "Display concealed user, group, and site names" in result.stderr
