@@ -9,12 +9,19 @@ HE_SFTP_CONNECT_TIMEOUT covers the TCP connection, the server's SSH greeting and
 key exchange; HE_SFTP_TIMEOUT covers authentication, opening the SFTP channel and
 each read; a keepalive notices a dead connection. Secrets (password, key passphrase)
 are never logged or stored.
+
+Downloads ask for every byte once, with many READ requests in flight (see
+_PipelinedRead), over a connection that prefers AES-GCM (the cheapest secure cipher
+paramiko has) and a 16 MiB channel window: on loopback this runs at well over half the
+speed of OpenSSH's own `sftp` (benchmarks/RESULTS.md), where paramiko's prefetch ran at
+a tenth and read large files up to twice.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +29,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import paramiko
+from paramiko.sftp import (
+    CMD_DATA,
+    CMD_EXTENDED,
+    CMD_EXTENDED_REPLY,
+    CMD_READ,
+    CMD_STATUS,
+    int64,
+)
 
 from loaders.settings import ConfigError
 from loaders.transports.base import (
@@ -38,8 +53,28 @@ log = logging.getLogger(__name__)
 ENV_PREFIX = "HE_SFTP_"
 SECRET_KEYS = frozenset({"password", "key_passphrase"})
 
-# Read requests paramiko keeps in flight while downloading a file (32 KB each).
-MAX_READ_AHEAD = 64
+# Bytes asked for and not yet received while downloading a file: enough to keep a fast
+# link busy, little enough to hold in memory.
+READ_AHEAD_BYTES = 4 * 1024 * 1024
+# The READ size every SFTP server answers in full (the protocol's smallest packet is
+# 32 KiB); a server that publishes its limit (OpenSSH's limits@openssh.com) is asked
+# for up to MAX_READ_BYTES at a time.
+SAFE_READ_BYTES = 32 * 1024
+MAX_READ_BYTES = 256 * 1024
+# The SSH channel: a window larger than READ_AHEAD_BYTES, so the server never waits
+# for us to open it, and packets of up to 256 KiB (fewer, cheaper packets).
+CHANNEL_WINDOW_BYTES = 16 * 1024 * 1024
+CHANNEL_PACKET_BYTES = 256 * 1024
+# Ciphers we offer, cheapest first (AES-GCM needs no separate MAC). CBC modes and
+# 3DES are never offered.
+PREFERRED_CIPHERS = (
+    "aes128-gcm@openssh.com",
+    "aes256-gcm@openssh.com",
+    "aes128-ctr",
+    "aes192-ctr",
+    "aes256-ctr",
+)
+WEAK_CIPHERS = ("aes128-cbc", "aes192-cbc", "aes256-cbc", "3des-cbc")
 
 
 @dataclass(frozen=True)
@@ -78,6 +113,15 @@ class SftpSettings:
             )
         if self.key and not self.key.is_file():
             raise ConfigError(f"{ENV_PREFIX}KEY: no private key file at {self.key}")
+        if self.known_hosts and not self.known_hosts.is_file():
+            path = self.known_hosts
+            keyscan = "ssh-keyscan " + (f"-p {self.port} " if self.port != 22 else "")
+            raise ConfigError(
+                f"{ENV_PREFIX}KNOWN_HOSTS: the file {path} does not exist; create it "
+                f"with `{keyscan}{self.host} > {path}` and compare the fingerprint "
+                f"that `ssh-keygen -lf {path}` shows with the one the server's "
+                "operator gives you"
+            )
 
 
 class SftpTransport(Transport):
@@ -90,12 +134,13 @@ class SftpTransport(Transport):
         self._pkey = _private_key(settings)
         self._client: paramiko.SSHClient | None = None
         self._sftp: paramiko.SFTPClient | None = None
+        self._read_bytes = SAFE_READ_BYTES
 
     def connect(self) -> None:
         self.close()
         settings = self.settings
         client = paramiko.SSHClient()
-        if settings.known_hosts and settings.known_hosts.is_file():
+        if settings.known_hosts:
             # Loaded as data only: paramiko never writes a file it did not load by
             # name, and nothing here ever adds a key.
             client.get_host_keys().load(str(settings.known_hosts))
@@ -114,12 +159,20 @@ class SftpTransport(Transport):
                 channel_timeout=settings.timeout,
                 allow_agent=settings.use_agent,
                 look_for_keys=False,
+                disabled_algorithms={"ciphers": list(WEAK_CIPHERS)},
+                transport_factory=_transport_preferring_fast_ciphers,
             )
             transport = client.get_transport()
             assert transport is not None
             transport.set_keepalive(max(1, round(settings.keepalive)))
-            sftp = client.open_sftp()
+            sftp = paramiko.SFTPClient.from_transport(
+                transport,
+                window_size=CHANNEL_WINDOW_BYTES,
+                max_packet_size=CHANNEL_PACKET_BYTES,
+            )
+            assert sftp is not None
             sftp.get_channel().settimeout(settings.timeout)
+            read_bytes = _server_read_limit(sftp)
         except paramiko.BadHostKeyException as error:
             client.close()
             raise RefusedError(
@@ -144,7 +197,13 @@ class SftpTransport(Transport):
                 + self._connect_failure(error, greeted)
             ) from None
         self._client, self._sftp = client, sftp
-        log.debug("connected to %s", self.identity)
+        self._read_bytes = read_bytes
+        log.debug(
+            "connected to %s (%s, reads of %s bytes)",
+            self.identity,
+            transport.remote_cipher,
+            f"{read_bytes:,}",
+        )
 
     def close(self) -> None:
         for closable in (self._sftp, self._client):
@@ -169,10 +228,10 @@ class SftpTransport(Transport):
     @contextmanager
     def open(self, path: str, size: int) -> Iterator[Readable]:
         with self._errors():
-            remote = self._session().open(path, "rb")
+            sftp = self._session()
+            remote = sftp.open(path, "rb")
             try:
-                remote.prefetch(size, max_concurrent_requests=MAX_READ_AHEAD)
-                yield _Translated(remote, self)
+                yield _PipelinedRead(self, remote, size, self._read_bytes)
             finally:
                 try:
                     remote.close()
@@ -300,40 +359,193 @@ class _RejectAndRemember(paramiko.RejectPolicy):
         super().missing_host_key(client, hostname, key)
 
 
-class _Translated:
-    """A remote file whose read errors become the transport's error kinds."""
+class _PipelinedRead:
+    """The first `size` bytes of a remote file, each asked for once, with up to
+    READ_AHEAD_BYTES of READ requests in flight.
 
-    def __init__(self, remote: paramiko.SFTPFile, transport: SftpTransport) -> None:
-        self._remote = remote
+    paramiko's own read-ahead (SFTPFile.prefetch) runs in a thread of its own that
+    prints a traceback when the connection drops, and paramiko 5.1 asks for parts of
+    files of 8 MiB or more twice. Here the calling thread sends the requests (in file
+    order) and takes the answers in that order: paramiko hands each answer to
+    `_async_response` as it arrives. A server may answer with fewer bytes than asked
+    for; the rest of that range is then asked for next. Reading stops at `size`: a
+    file that grew meanwhile is caught by the caller's stat after the download.
+    Errors come out as the transport's error kinds."""
+
+    def __init__(
+        self,
+        transport: SftpTransport,
+        remote: paramiko.SFTPFile,
+        size: int,
+        request_bytes: int,
+    ) -> None:
         self._transport = transport
+        self._sftp = remote.sftp
+        self._handle = remote.handle
+        self._size = size
+        self._request_bytes = request_bytes
+        self._window = max(1, min(128, READ_AHEAD_BYTES // request_bytes))
+        self._next_offset = 0
+        self._pending: deque[tuple[int, int, int]] = deque()  # number, offset, length
+        self._answers: dict[int, tuple[int, paramiko.Message]] = {}
+        self._rest = b""
+        self._done = False
 
     def read(self, size: int) -> bytes:
-        with self._transport._errors():
-            return self._remote.read(size)
+        if not self._rest:
+            with self._transport._errors():
+                self._rest = self._next_answer()
+        piece, self._rest = self._rest[:size], self._rest[size:]
+        return piece
+
+    def _async_response(self, kind: int, message: paramiko.Message, num: int) -> None:
+        """Called by paramiko (SFTPClient._read_response) with an answer to one of
+        our requests."""
+        self._answers[num] = (kind, message)
+
+    def _request(self, offset: int, length: int) -> tuple[int, int, int]:
+        number = self._sftp._async_request(
+            self, CMD_READ, self._handle, int64(offset), int(length)
+        )
+        return number, offset, length
+
+    def _next_answer(self) -> bytes:
+        """The bytes of the oldest request, after topping up the requests in
+        flight; b"" at the end."""
+        while not self._done:
+            while len(self._pending) < self._window and self._next_offset < self._size:
+                length = min(self._request_bytes, self._size - self._next_offset)
+                self._pending.append(self._request(self._next_offset, length))
+                self._next_offset += length
+            if not self._pending:
+                break
+            number, offset, length = self._pending.popleft()
+            while number not in self._answers:
+                self._sftp._read_response()
+            data = self._data(*self._answers.pop(number))
+            if not data:
+                self._done = True  # the file ended early; the caller counts bytes
+                break
+            if len(data) < length:
+                self._pending.appendleft(
+                    self._request(offset + len(data), length - len(data))
+                )
+            return data
+        return b""
+
+    def _data(self, kind: int, message: paramiko.Message) -> bytes:
+        if kind == CMD_DATA:
+            return message.get_string()
+        if kind == CMD_STATUS:
+            try:
+                self._sftp._convert_status(message)  # raises for errors
+            except EOFError:
+                return b""
+            raise paramiko.SSHException("the server answered a read with no data")
+        raise paramiko.SSHException(f"unexpected answer to a read (type {kind})")
+
+
+def _transport_preferring_fast_ciphers(
+    sock: object, **options: object
+) -> paramiko.Transport:
+    """paramiko's Transport, offering PREFERRED_CIPHERS first."""
+    transport = paramiko.Transport(sock, **options)  # type: ignore[arg-type]
+    security = transport.get_security_options()
+    offered = tuple(security.ciphers)
+    fast = tuple(name for name in PREFERRED_CIPHERS if name in offered)
+    security.ciphers = fast + tuple(name for name in offered if name not in fast)
+    return transport
+
+
+def _server_read_limit(sftp: paramiko.SFTPClient) -> int:
+    """The largest READ the server answers in full: its own limit when it publishes
+    one (limits@openssh.com), at most MAX_READ_BYTES; else SAFE_READ_BYTES."""
+    try:
+        kind, message = sftp._request(CMD_EXTENDED, "limits@openssh.com")
+    except (OSError, EOFError, paramiko.SSHException):
+        return SAFE_READ_BYTES  # not supported: the status says so
+    if kind != CMD_EXTENDED_REPLY or message is None:
+        return SAFE_READ_BYTES
+    message.get_int64()  # largest packet
+    largest_read = message.get_int64()
+    if largest_read <= 0:
+        return SAFE_READ_BYTES
+    return max(SAFE_READ_BYTES // 8, min(largest_read, MAX_READ_BYTES))
 
 
 def _private_key(settings: SftpSettings) -> paramiko.PKey | None:
+    """The private key of HE_SFTP_KEY, or a ConfigError saying in one line what is
+    wrong with it and what to do. (paramiko passes on cryptography's errors: a
+    TypeError for a missing passphrase, "no BEGIN/END delimiters" for a wrong one.)"""
     if not settings.key:
         return None
+    path = settings.key
+    passphrase = settings.key_passphrase.encode() if settings.key_passphrase else None
     try:
-        passphrase = settings.key_passphrase
-        return paramiko.PKey.from_path(
-            settings.key, password=passphrase.encode() if passphrase else None
-        )
-    except paramiko.PasswordRequiredException:
+        return _load_key(path, passphrase)
+    except _NeedsPassphrase:
         raise ConfigError(
-            f"the private key {settings.key} is encrypted: set "
-            f"{ENV_PREFIX}KEY_PASSPHRASE"
+            f"the private key {path} is encrypted: set {ENV_PREFIX}KEY_PASSPHRASE"
         ) from None
+    except _NotEncrypted:
+        # A passphrase for a key that has none: the key is usable as it is.
+        log.warning(
+            "%sKEY_PASSPHRASE is set but the private key %s is not encrypted; the "
+            "passphrase is not used",
+            ENV_PREFIX,
+            path,
+        )
+        return _load_key(path, None)
     except (paramiko.SSHException, ValueError, OSError) as error:
-        hint = (
-            f" (is {ENV_PREFIX}KEY_PASSPHRASE right?)"
-            if settings.key_passphrase
-            else ""
-        )
+        if passphrase is not None and _is_encrypted(path):
+            raise ConfigError(
+                f"the passphrase in {ENV_PREFIX}KEY_PASSPHRASE does not decrypt the "
+                f"private key {path}: check the passphrase (or {ENV_PREFIX}KEY)"
+            ) from None
         raise ConfigError(
-            f"cannot read the private key {settings.key}: {error}{hint}"
+            f"cannot read the private key {path} ({ENV_PREFIX}KEY): "
+            f"{_first_line(error)}; it must be a private key file in OpenSSH or PEM "
+            "format"
         ) from None
+
+
+class _NeedsPassphrase(Exception):
+    pass
+
+
+class _NotEncrypted(Exception):
+    pass
+
+
+def _load_key(path: Path, passphrase: bytes | None) -> paramiko.PKey:
+    try:
+        return paramiko.PKey.from_path(path, password=passphrase)
+    except paramiko.PasswordRequiredException:
+        raise _NeedsPassphrase() from None
+    except TypeError as error:
+        # cryptography: "Key is password-protected, but password was not
+        # provided", "Password was not given but private key is encrypted", or
+        # "Password was given but private key is not encrypted".
+        if passphrase is None:
+            raise _NeedsPassphrase() from None
+        if "not encrypted" in str(error):
+            raise _NotEncrypted() from None
+        raise ValueError(str(error)) from None
+
+
+def _is_encrypted(path: Path) -> bool:
+    try:
+        _load_key(path, None)
+    except _NeedsPassphrase:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _describe(error: BaseException, timeout: float) -> str:
