@@ -19,13 +19,10 @@ from typing import Any
 import click
 
 from loaders import pipeline
-from loaders import sources as source_registry
 from loaders.dbt import DbtError, run_dbt
-from loaders.fetch import FetchError, fetch, open_transport
 from loaders.findings import EXIT_FINDINGS
 from loaders.findings import render as render_findings
 from loaders.generate import DistrictSpec, generate
-from loaders.load import LoadError
 from loaders.lock import LockedError, pipeline_lock
 from loaders.pipeline import PipelineFailed, Run, Step
 from loaders.settings import SALT_ENV, ConfigError, Paths, salt_from_env
@@ -218,7 +215,8 @@ def _fetch_config_option(command: Callable[..., Any]) -> Callable[..., Any]:
     "--load/--no-load",
     default=True,
     show_default=True,
-    help="Load what was fetched (`load` alone loads later).",
+    help="Then run the load step on Clever's landing folder (`load` alone loads "
+    "later).",
 )
 @click.option(
     "--build", is_flag=True, help="Then run `dbt build`, under the same lock."
@@ -234,27 +232,30 @@ def fetch_command(
     wait_seconds: float,
 ) -> None:
     """Fetch Clever's new and changed report files from its SFTP server into
-    <landing>/clever/, each once, then load them. Connection settings: HE_SFTP_HOST,
+    <landing>/clever/ (download and record only), then run the load step for
+    Clever (and with --build, `dbt build`). Connection settings: HE_SFTP_HOST,
     _PORT, _USER, _KEY, _KEY_PASSPHRASE, _PASSWORD, _ROOT, _KNOWN_HOSTS (see the
-    README). Exits non-zero if any report file was left unfetched or unloaded."""
+    README). Exits non-zero if a report file could not be downloaded or is left to
+    a later run, or if the load step quarantined a file."""
     paths = _paths(ctx)
-    salt = _salt(allow_demo=False) if build else None
-    try:
-        transport, settings = open_transport(from_dir=from_dir, config_file=config_file)
-    except (ConfigError, FileNotFoundError) as error:
-        raise click.ClickException(str(error)) from None
+    run = Run(
+        paths,
+        salt=_salt(allow_demo=False) if build else "",
+        source_names=("clever",),
+        fetch_config=config_file,
+        fetch_from_dir=from_dir,
+        fetch_required=True,
+    )
+    steps = [pipeline.FETCH]
+    steps += [pipeline.LOAD] if load else []
+    steps += [pipeline.BUILD] if build else []
     with _locked(paths, wait_seconds):
         try:
-            report = fetch(
-                transport, source_registry.SOURCES["clever"], paths, settings, load=load
-            )
-        except (FetchError, LoadError) as error:
-            raise RunFailed(str(error)) from None
-        click.echo(report.summary())
-        if build and salt is not None:
-            _dbt(["build"], paths, salt)
-    if report.failures:
-        raise RunFailed(report.failure_message())
+            _run_steps(run, steps)
+        finally:
+            for report in (run.fetch_report, run.load_report):
+                if report is not None:
+                    click.echo(report.summary())
 
 
 @cli.command("build", context_settings={"ignore_unknown_options": True})

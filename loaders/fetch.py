@@ -1,27 +1,34 @@
-"""Fetch a source's deliveries from its server into the landing tree, each once.
+"""Fetch a source's deliveries from its server into the landing tree: download and
+record, nothing else (loading is the load step's business).
 
-Every run lists the source's remote report folders and gives every entry in them one
+Every run lists the source's remote report folders (and, one level down, the
+Students/, Teachers/ and Staff/ folders of OEA's layout) and gives every entry one
 status, recorded in loader.fetch_log:
 
-    loaded       its bytes are in landing/ and this run loaded them
-    duplicate    downloaded, but those bytes were already loaded: nothing added
-    quarantined  the loader cannot read it as its report (the reason says why)
-    skipped      not downloaded, and why: unchanged since it was fetched; still
-                 being written (younger than the settle time, changed while it
-                 was downloading, or empty); not a report file name; a link, a
-                 folder or an unsafe name (remote names are untrusted)
-    error        could not be downloaded after the retries, and why
+    fetched     downloaded by this run and landed: a new file or new content
+    unchanged   not landed again: the same size and modification time as the
+                version fetched before, or downloaded again (rechecked, or touched
+                on the server) and the same SHA-256: the landed file is kept as is
+    skipped     not downloaded, and why: still being written (younger than the
+                settle time, changed while it was downloading, or empty); not a
+                report file name; a link, a folder or an unsafe name (remote names
+                are untrusted); hidden or partial
+    error       could not be downloaded after the retries, and why
 
 Whether a file is new is decided per remote path by its size and modification time
 against loader.fetch_files, never by a newest-timestamp watermark (which loses files
-that share a second). A download streams into `<name>.part` beside its final place
-while it is hashed, is fsynced, and is renamed into place only if the remote file
-had the same size and mtime before and after and every byte arrived; otherwise the
-.part file is removed and a later run tries again. A crash leaves at most a .part
-file, which the loader never reads and the next run removes.
+that share a second). A report dated within `recheck_days` of the newest report in
+its folder is downloaded and hashed again even so: a report restated with the same
+size in the same second would otherwise go unnoticed. A download streams into
+`<name>.part` beside its final place while it is hashed, is fsynced, and is renamed
+into place only if the remote file had the same size and mtime before and after,
+every byte arrived, and the bytes differ from the landed version; otherwise the .part
+file is removed. A crash leaves at most a .part file, which the loader never reads
+and the next run removes. A path whose content goes A -> B -> A is landed three
+times: the landed file is always the server's current version.
 
-A run fails (the CLI exits non-zero) when it leaves a report file unfetched or
-unloaded: any error, any quarantined file, and any file still being written.
+A run fails (the CLI exits non-zero) when it leaves a report file to a later run:
+any error, and any file still being written.
 """
 
 from __future__ import annotations
@@ -29,17 +36,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import stat
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
 
 from loaders import restricted
-from loaders.load import FileOutcome, LoadReport, load_landing
 from loaders.names import printable, unsafe_name
 from loaders.progress import Progress, size_text
 from loaders.settings import Paths, read_config_file, settings_from
@@ -71,6 +79,10 @@ class FetchSettings:
     settle_seconds: float = 120.0
     retries: int = 3
     retry_delay: float = 2.0
+    # Reports dated within this many days of the newest report in their folder
+    # (7: the newest date and the six before it) are downloaded and hashed again
+    # even when their size and mtime are unchanged; 0 turns rechecking off.
+    recheck_days: int = 7
 
 
 class FetchError(Exception):
@@ -103,13 +115,16 @@ class Entry:
     remote: RemoteFile
     folder: RemoteFolder
     recorded_path: str
+    subfolder: str | None = None
     local_path: Path | None = None
     local_relative: str | None = None
     status: str | None = None
     reason: str | None = None
     fetch_later: bool = False
+    recheck: bool = False
+    earlier: _Fetched | None = None
     downloaded: bool = False
-    unchanged_since: datetime | None = None
+    replaced: bool = False
     sha256: str | None = None
 
     def finish(
@@ -121,12 +136,21 @@ class Entry:
     def label(self) -> str:
         return f"{self.status}: {self.reason}" if self.reason else str(self.status)
 
+    @property
+    def where(self) -> str:
+        """The folder below the source's landing folder, e.g. daily-participation
+        or daily-participation/Students."""
+        return (
+            f"{self.folder.name}/{self.subfolder}"
+            if self.subfolder
+            else (self.folder.name)
+        )
+
 
 @dataclass
 class FetchReport:
     transport: str
     entries: list[Entry]
-    load: LoadReport | None
     elapsed: float
     run_id: int | None = None
 
@@ -135,48 +159,34 @@ class FetchReport:
 
     @property
     def failures(self) -> list[Entry]:
-        """Report files this run left unfetched or unloaded."""
+        """Report files this run left to a later run, or could not download."""
         return [
             entry
             for entry in self.entries
-            if entry.status in ("error", "quarantined") or entry.fetch_later
+            if entry.status == "error" or entry.fetch_later
         ]
 
     def summary(self) -> str:
         downloaded = [entry for entry in self.entries if entry.downloaded]
-        unchanged = [entry for entry in self.entries if entry.unchanged_since]
-        skipped = [
-            entry
-            for entry in self.with_status("skipped")
-            if not (entry.downloaded or entry.unchanged_since)
-        ]
-        fetched = (
-            f"{len(downloaded):,} fetched "
-            f"({size_text(sum(entry.remote.size for entry in downloaded))})"
-        )
-        if self.load is None:
-            loaded = "not loaded (--no-load)"
-        else:
-            loaded = (
-                f"{len(self.with_status('loaded')):,} loaded "
-                f"({self.load.rows_loaded:,} rows), "
-                f"{len(self.with_status('duplicate')):,} duplicates, "
-                f"{len(self.with_status('quarantined')):,} quarantined"
-            )
+        unchanged = self.with_status("unchanged")
+        rechecked = sum(1 for entry in unchanged if entry.downloaded)
+        again = f" ({rechecked:,} downloaded again to check)" if rechecked else ""
         return (
-            f"fetch from {self.transport}: {fetched}, {loaded}, "
-            f"{len(unchanged):,} unchanged, {len(skipped):,} skipped, "
-            f"{len(self.with_status('error')):,} errors in {self.elapsed:.1f} s"
+            f"fetch from {self.transport}: {len(self.with_status('fetched')):,} "
+            f"fetched, {len(unchanged):,} unchanged{again}, "
+            f"{len(self.with_status('skipped')):,} skipped, "
+            f"{len(self.with_status('error')):,} errors; "
+            f"{size_text(sum(entry.remote.size for entry in downloaded))} "
+            f"downloaded in {self.elapsed:.1f} s"
         )
 
     def failure_message(self) -> str:
         failures = self.failures
         listing = "\n".join(f"  {e.recorded_path}: {e.label}" for e in failures)
         return (
-            f"{len(failures)} file(s) not fetched or not loaded by this run:\n"
-            f"{listing}\nFiles still being written and files that failed to download "
-            "are tried again by the next run; a quarantined file needs a corrected "
-            "delivery (same name)."
+            f"{len(failures)} file(s) not fetched by this run:\n{listing}\n"
+            "Files still being written and files that failed to download are tried "
+            "again by the next run."
         )
 
 
@@ -185,41 +195,27 @@ def fetch(
     source: Source,
     paths: Paths,
     settings: FetchSettings,
-    *,
-    load: bool = True,
 ) -> FetchReport:
-    """Mirror the source's remote folders into <landing>/<source>/, then (unless
-    `load` is false) load them, and record every entry's status."""
+    """Mirror the source's remote folders into <landing>/<source>/ and record every
+    entry's status. Loads nothing: the load step reads what landed."""
     started = time.monotonic()
     _remove_stale_parts(paths.landing_dir, source)
     fetched = _fetched_files(paths.restricted_db, transport.identity)
     session = _Session(transport, settings)
     try:
         entries = _list(session, source)
+        _mark_recheck_window(entries, settings.recheck_days)
         now = _utc_now()
         to_download = []
         for entry in entries:
             _decide(entry, paths.landing_dir, source, fetched, settings, now)
-            if entry.status is None and entry.unchanged_since is None:
+            if entry.status is None:
                 to_download.append(entry)
         _download_all(session, to_download)
     finally:
         transport.close()
-    load_report = (
-        load_landing(paths.landing_dir, paths.restricted_db, [source]) if load else None
-    )
-    outcomes = {o.relative_path: o for o in load_report.outcomes} if load_report else {}
-    for entry in entries:
-        if entry.status is None:
-            _settle(entry, load_report is not None, outcomes.get(entry.local_relative))
     run_id = _record(paths.restricted_db, transport.identity, entries)
-    return FetchReport(
-        transport.identity,
-        entries,
-        load_report,
-        time.monotonic() - started,
-        run_id,
-    )
+    return FetchReport(transport.identity, entries, time.monotonic() - started, run_id)
 
 
 # -- listing -----------------------------------------------------------------
@@ -279,28 +275,17 @@ def _list(session: _Session, source: Source) -> list[Entry]:
     missing = []
     for folder in source.remote_folders:
         try:
-            listed = session.run(
-                lambda folder=folder: transport.list(folder.name),
-                f"listing {folder.name}/",
-            )
-        except RefusedError as error:
-            raise FetchError(str(error)) from None
-        except TransientError as error:
-            if session.unreachable:
-                raise FetchError(f"{transport.identity}: {error}") from None
-            raise FetchError(
-                f"cannot list {join(transport.root, folder.name)} on "
-                f"{transport.identity}: {error}"
-            ) from None
+            listed = _list_folder(session, folder.name)
         except FileNotFoundError:
             missing.append(join(transport.root, folder.name))
             continue
-        except PermissionError:
-            raise FetchError(
-                f"{transport.identity} does not let us list "
-                f"{join(transport.root, folder.name)}"
-            ) from None
-        entries += _entries(transport.root, folder, listed)
+        for entry in _entries(transport.root, folder, listed):
+            if entry.remote.kind == "directory" and entry.remote.name in (
+                folder.subfolders
+            ):
+                entries += _subfolder_entries(session, entry)
+            else:
+                entries.append(entry)
     if missing:
         log.warning("no such folder on %s: %s", transport.identity, ", ".join(missing))
     if len(missing) == len(source.remote_folders):
@@ -308,11 +293,66 @@ def _list(session: _Session, source: Source) -> list[Entry]:
             f"none of the report folders ({', '.join(missing)}) exist on "
             f"{transport.identity}: check the remote root (HE_SFTP_ROOT)"
         )
+    if not any(_is_report_file(entry) for entry in entries):
+        listed_folders = [
+            join(transport.root, folder.name) + "/"
+            for folder in source.remote_folders
+            if join(transport.root, folder.name) not in missing
+        ]
+        log.warning(
+            "no %s report files in %s on %s: nothing to fetch. Are the reports "
+            "delivered there (check the remote root, HE_SFTP_ROOT)?",
+            source.name,
+            ", ".join(listed_folders),
+            transport.identity,
+        )
     return entries
 
 
+def _list_folder(session: _Session, folder: str) -> list[RemoteFile]:
+    """The entries of a folder below the remote root; FileNotFoundError if it does
+    not exist; FetchError if it cannot be listed."""
+    transport = session.transport
+    where = join(transport.root, folder)
+    try:
+        return session.run(lambda: transport.list(folder), f"listing {where}/")
+    except RefusedError as error:
+        raise FetchError(str(error)) from None
+    except TransientError as error:
+        if session.unreachable:
+            raise FetchError(f"{transport.identity}: {error}") from None
+        raise FetchError(
+            f"cannot list {where} on {transport.identity}: {error}"
+        ) from None
+    except PermissionError:
+        raise FetchError(f"{transport.identity} does not let us list {where}") from None
+
+
+def _subfolder_entries(session: _Session, folder_entry: Entry) -> list[Entry]:
+    """The entries of one of OEA's per-user-type folders (one level, never
+    deeper); the folder itself stands for them. A folder that cannot be listed is
+    an entry of its own with the reason."""
+    folder, name = folder_entry.folder, folder_entry.remote.name
+    try:
+        listed = _list_folder(session, f"{folder.name}/{name}")
+    except FileNotFoundError:
+        folder_entry.finish("skipped", "a folder, gone before it was listed")
+        return [folder_entry]
+    except FetchError as error:
+        if session.unreachable:
+            raise
+        folder_entry.finish("error", f"a folder that cannot be listed: {error}")
+        return [folder_entry]
+    root = join(session.transport.root, folder.name)
+    return _entries(root, folder, listed, subfolder=name)
+
+
 def _entries(
-    root: str, folder: RemoteFolder, listed: Iterable[RemoteFile]
+    root: str,
+    folder: RemoteFolder,
+    listed: Iterable[RemoteFile],
+    *,
+    subfolder: str | None = None,
 ) -> list[Entry]:
     """One Entry per listed name; a name the server lists twice is skipped."""
     by_name: dict[str, list[RemoteFile]] = {}
@@ -323,7 +363,10 @@ def _entries(
         entry = Entry(
             remote=same_name[0],
             folder=folder,
-            recorded_path=join(root, folder.name, printable(name)),
+            subfolder=subfolder,
+            recorded_path=join(
+                root, *([subfolder] if subfolder else [folder.name]), printable(name)
+            ),
         )
         if len(same_name) > 1:
             entry.finish("skipped", "the server listed this name more than once")
@@ -338,11 +381,66 @@ def _is_transient_name(name: str) -> bool:
     return name.startswith(".") or name.endswith((".part", ".tmp", "~"))
 
 
-_NOT_A_FILE = {
-    "symlink": "a symbolic link: links are never followed",
-    "directory": "a folder: the report folders are flat",
-    "other": "not a regular file",
-}
+def _name_pattern(entry: Entry) -> re.Pattern[str] | None:
+    if entry.subfolder is None:
+        return entry.folder.file_name
+    return entry.folder.subfolder_file_name
+
+
+def _is_report_file(entry: Entry) -> bool:
+    pattern = _name_pattern(entry)
+    return (
+        entry.remote.kind == "file"
+        and unsafe_name(entry.remote.name) is None
+        and pattern is not None
+        and pattern.fullmatch(entry.remote.name) is not None
+    )
+
+
+def _report_date(entry: Entry) -> date | None:
+    """The date in a report's name (its `report_date` group), if it has one."""
+    if entry.subfolder is not None or not _is_report_file(entry):
+        return None
+    match = entry.folder.file_name.fullmatch(entry.remote.name)
+    text = match.groupdict().get("report_date") if match else None
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _mark_recheck_window(entries: list[Entry], recheck_days: int) -> None:
+    """Mark the reports dated within `recheck_days` days of the newest report
+    listed in the same folder (the newest date counts as the first day)."""
+    if recheck_days <= 0:
+        return
+    dated: dict[str, list[tuple[Entry, date]]] = {}
+    for entry in entries:
+        day = _report_date(entry)
+        if day is not None:
+            dated.setdefault(entry.folder.name, []).append((entry, day))
+    for reports in dated.values():
+        newest = max(day for _, day in reports)
+        for entry, day in reports:
+            entry.recheck = (newest - day).days < recheck_days
+
+
+def _not_a_file(entry: Entry) -> str:
+    kind = entry.remote.kind
+    if kind == "symlink":
+        return "a symbolic link: links are never followed"
+    if kind == "directory":
+        if entry.subfolder is not None:
+            return (
+                f"a folder (only the files of {entry.where}/ are read, not its folders)"
+            )
+        if entry.folder.subfolders:
+            return (
+                f"a folder (of the folders in {entry.folder.name}/, only "
+                f"{', '.join(entry.folder.subfolders)} are read, spelled exactly so)"
+            )
+        return "a folder: the report folders are flat"
+    return "not a regular file"
 
 
 def _decide(
@@ -354,7 +452,7 @@ def _decide(
     now: datetime,
 ) -> None:
     """Settle the entry's status now if it will not be downloaded; otherwise give
-    it its local path. Unchanged files get their status after the load."""
+    it its local path."""
     if entry.status is not None:
         return
     remote = entry.remote
@@ -363,17 +461,22 @@ def _decide(
         entry.finish("skipped", f"unsafe name ({problem}): never used as a local path")
         return
     if remote.kind != "file":
-        entry.finish("skipped", _NOT_A_FILE[remote.kind])
+        entry.finish("skipped", _not_a_file(entry))
         return
     if _is_transient_name(remote.name):
         entry.finish("skipped", "a hidden, partial or temporary file")
         return
-    if not entry.folder.file_name.fullmatch(remote.name):
+    if not _is_report_file(entry):
+        allowed = (
+            " (a .csv file named with letters, digits, '.', '_' and '-')"
+            if entry.subfolder
+            else ""
+        )
         entry.finish(
-            "skipped", f"not a {source.name} {entry.folder.name} report file name"
+            "skipped", f"not a {source.name} {entry.where} report file name{allowed}"
         )
         return
-    folder_dir = landing_dir / source.name / entry.folder.name
+    folder_dir = landing_dir / source.name / entry.where
     entry.local_path = folder_dir / remote.name
     # Belt and braces: the validated name cannot leave its folder.
     assert entry.local_path.parent == folder_dir, entry.local_path
@@ -383,14 +486,20 @@ def _decide(
             "skipped", "empty (0 bytes): fetched once it has content", fetch_later=True
         )
         return
-    earlier = fetched.get(entry.recorded_path)
+    earlier = entry.earlier = fetched.get(entry.recorded_path)
     if (
         earlier
         and (earlier.size, earlier.mtime) == (remote.size, remote.mtime)
         and (entry.local_path.exists() or earlier.in_manifest)
     ):
-        entry.unchanged_since = earlier.fetched_at
         entry.sha256 = earlier.sha256
+        if not entry.recheck:
+            entry.finish(
+                "unchanged",
+                "same size and modification time as when fetched "
+                f"{earlier.fetched_at:%Y-%m-%d %H:%M} UTC",
+            )
+        # else: downloaded again and hashed (it is already settled)
         return
     age = (now - remote.mtime).total_seconds()
     if age < settings.settle_seconds:
@@ -429,7 +538,7 @@ def _download_all(session: _Session, entries: list[Entry]) -> None:
 
 def _download(session: _Session, entry: Entry) -> None:
     try:
-        entry.sha256 = session.run(
+        entry.sha256, entry.replaced = session.run(
             lambda: _download_once(session.transport, entry),
             f"downloading {entry.recorded_path}",
         )
@@ -445,12 +554,62 @@ def _download(session: _Session, entry: Entry) -> None:
         entry.finish("error", str(error))
     else:
         entry.downloaded = True
-        log.debug("fetched %s (%s)", entry.recorded_path, size_text(entry.remote.size))
+        entry.finish(*_downloaded_status(entry))
+        log.debug(
+            "%s %s (%s)",
+            entry.status,
+            entry.recorded_path,
+            size_text(entry.remote.size),
+        )
 
 
-def _download_once(transport: Transport, entry: Entry) -> str:
+def _downloaded_status(entry: Entry) -> tuple[str, str | None]:
+    """fetched (landed now) or unchanged (the landed file held these bytes), and
+    why."""
+    earlier = entry.earlier
+    if earlier is None:
+        if entry.replaced:
+            return "fetched", None
+        return "unchanged", "the landed file already holds the same content"
+    since = f"{earlier.fetched_at:%Y-%m-%d %H:%M} UTC"
+    same_listing = (earlier.size, earlier.mtime) == (
+        entry.remote.size,
+        entry.remote.mtime,
+    )
+    if not entry.replaced:
+        if same_listing:
+            return (
+                "unchanged",
+                "rechecked (a report within the recheck window): same content as "
+                f"fetched {since}; the landed file is kept",
+            )
+        return (
+            "unchanged",
+            f"downloaded again ({_listing_change(earlier, entry.remote)}): same "
+            f"content as fetched {since}; the landed file is kept",
+        )
+    if entry.sha256 == earlier.sha256:
+        return "fetched", "landed again: the landed copy was missing or had changed"
+    if same_listing:
+        return "fetched", "content changed with the same size and modification time"
+    return "fetched", f"a new version ({_listing_change(earlier, entry.remote)})"
+
+
+def _listing_change(earlier: _Fetched, now: RemoteFile) -> str:
+    parts = []
+    if earlier.size != now.size:
+        parts.append(f"size {earlier.size:,} -> {now.size:,} bytes")
+    if earlier.mtime != now.mtime:
+        stamp = "%Y-%m-%d %H:%M:%S"
+        parts.append(f"modified {earlier.mtime:{stamp}} -> {now.mtime:{stamp}}")
+    return ", ".join(parts) or "same size and modification time"
+
+
+def _download_once(transport: Transport, entry: Entry) -> tuple[str, bool]:
     """Download to <name>.part while hashing, check the remote file did not change,
-    fsync, rename into place; return the SHA-256. Leaves no .part behind."""
+    fsync, and rename into place unless the landed file already holds these bytes
+    (then it is left alone, inode and all); return the SHA-256 and whether the
+    landed file was replaced. Leaves no .part behind."""
     assert entry.local_path is not None
     listed = entry.remote
     before = transport.lstat(listed.path)
@@ -482,6 +641,10 @@ def _download_once(transport: Transport, entry: Entry) -> str:
             raise _Changed(
                 f"received {received:,} bytes but the server says {before.size:,}"
             )
+        sha256 = digest.hexdigest()
+        if _holds(entry.local_path, sha256):
+            part.unlink()
+            return sha256, False
         mtime_ns = _epoch_ns(before.mtime)
         os.utime(part, ns=(mtime_ns, mtime_ns))
         os.replace(part, entry.local_path)
@@ -489,7 +652,22 @@ def _download_once(transport: Transport, entry: Entry) -> str:
     except BaseException:
         part.unlink(missing_ok=True)
         raise
-    return digest.hexdigest()
+    return sha256, True
+
+
+def _holds(path: Path, sha256: str) -> bool:
+    """Whether the regular file at `path` holds bytes with this SHA-256."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    digest = hashlib.sha256()
+    with os.fdopen(descriptor, "rb") as landed:
+        if not stat.S_ISREG(os.fstat(landed.fileno()).st_mode):
+            return False
+        while chunk := landed.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest() == sha256
 
 
 def _change(before: RemoteFile, after: RemoteFile) -> str:
@@ -506,10 +684,18 @@ def _change(before: RemoteFile, after: RemoteFile) -> str:
 def _remove_stale_parts(landing_dir: Path, source: Source) -> None:
     """A run that was killed mid-download leaves its .part file; remove it."""
     for folder in source.remote_folders:
-        for part in (landing_dir / source.name / folder.name).glob("*.part"):
-            if folder.file_name.fullmatch(part.name.removesuffix(".part")):
-                log.warning("removing %s, left by an interrupted download", part)
-                part.unlink()
+        folder_dir = landing_dir / source.name / folder.name
+        places = [(folder_dir, folder.file_name)]
+        if folder.subfolder_file_name is not None:
+            places += [
+                (folder_dir / sub, folder.subfolder_file_name)
+                for sub in folder.subfolders
+            ]
+        for place, pattern in places:
+            for part in place.glob("*.part"):
+                if pattern.fullmatch(part.name.removesuffix(".part")):
+                    log.warning("removing %s, left by an interrupted download", part)
+                    part.unlink()
 
 
 def _fsync_dir(path: Path) -> None:
@@ -518,48 +704,6 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-# -- after the load ----------------------------------------------------------------
-
-
-def _settle(entry: Entry, loaded: bool, outcome: FileOutcome | None) -> None:
-    """The status of a downloaded or unchanged file, from what the loader did."""
-    if not loaded:
-        if entry.downloaded:
-            entry.finish("skipped", "fetched, not loaded (--no-load): `load` loads it")
-        else:
-            entry.finish("skipped", _unchanged(entry))
-    elif outcome is not None and outcome.new:
-        _from_outcome(entry, outcome)
-    elif outcome is not None and outcome.status == "quarantined":
-        entry.finish("quarantined", outcome.reason)
-    elif entry.downloaded:
-        # The loader had these bytes under this path already: the remote file
-        # was touched or re-uploaded without changing its content.
-        entry.finish("duplicate", "same bytes as the version already loaded")
-    else:
-        entry.finish("skipped", _unchanged(entry))
-
-
-def _from_outcome(entry: Entry, outcome: FileOutcome) -> None:
-    if outcome.status == "loaded":
-        reason = (
-            f"{outcome.rows_rejected:,} of {outcome.rows_in:,} rows rejected "
-            "(see loader.rejects)"
-            if outcome.rows_rejected
-            else None
-        )
-        entry.finish("loaded", reason)
-    elif outcome.status in ("duplicate", "quarantined"):
-        entry.finish(outcome.status, outcome.reason)
-    else:
-        entry.finish("error", f"the loader {outcome.status} it: {outcome.reason}")
-
-
-def _unchanged(entry: Entry) -> str:
-    since = entry.unchanged_since
-    return f"unchanged since fetched{f' {since:%Y-%m-%d %H:%M} UTC' if since else ''}"
 
 
 # -- state in restricted.duckdb ------------------------------------------------------
@@ -625,22 +769,32 @@ def _record(restricted_db: Path, transport: str, entries: list[Entry]) -> int:
                 for entry in entries
             ],
         )
-        conn.execute(
-            """
-            insert into loader.fetch_files
-            select
-                transport,
-                remote_path,
-                local_path,
-                remote_size,
-                remote_mtime,
-                file_sha256,
-                recorded_at,
-                run_id,
-                status,
-                reason
-            from loader.fetch_log
-            where run_id = ? and downloaded
+        # A downloaded file's new state: its size and mtime now, and (when its
+        # content changed) the new hash and download time.
+        _insert_values(
+            conn,
+            "loader.fetch_files",
+            [
+                (
+                    transport,
+                    entry.recorded_path,
+                    entry.local_relative,
+                    entry.remote.size,
+                    entry.remote.mtime,
+                    entry.sha256,
+                    (
+                        entry.earlier.fetched_at
+                        if entry.earlier and entry.earlier.sha256 == entry.sha256
+                        else now
+                    ),
+                    run_id,
+                    entry.status,
+                    entry.reason,
+                )
+                for entry in entries
+                if entry.downloaded
+            ],
+            on_conflict="""
             on conflict (transport, remote_path) do update set
                 local_path = excluded.local_path,
                 remote_size = excluded.remote_size,
@@ -651,7 +805,6 @@ def _record(restricted_db: Path, transport: str, entries: list[Entry]) -> int:
                 last_status = excluded.last_status,
                 last_reason = excluded.last_reason
             """,
-            [run_id],
         )
         conn.execute(
             """
@@ -673,14 +826,19 @@ def _record(restricted_db: Path, transport: str, entries: list[Entry]) -> int:
 
 
 def _insert_values(
-    conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], batch: int = 500
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: list[tuple],
+    batch: int = 500,
+    on_conflict: str = "",
 ) -> None:
     """Insert rows with one statement per batch (a statement per row is slow)."""
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
         marks = "(" + ", ".join("?" * len(chunk[0])) + ")"
         conn.execute(
-            f"insert into {table} values {', '.join([marks] * len(chunk))}",
+            f"insert into {table} values {', '.join([marks] * len(chunk))} "
+            f"{on_conflict}",
             [value for row in chunk for value in row],
         )
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from loaders import findings as finding_rules
 from loaders import sources as source_registry
 from loaders.dbt import RUN_RESULTS, STATIC_DOCS, last_run_statuses, run_dbt
-from loaders.fetch import FetchError, open_transport
+from loaders.fetch import FetchError, FetchReport, open_transport
 from loaders.fetch import fetch as fetch_files
 from loaders.findings import Finding
 from loaders.load import LoadReport, load_landing
@@ -66,6 +66,11 @@ class Run:
     source_names: tuple[str, ...] = ()
     dbt_args: tuple[str, ...] = ()  # extra arguments of `dbt build`
     fetch_config: Path | None = None
+    # The `fetch` command: a local drop folder instead of SFTP, and missing SFTP
+    # settings are an error rather than a reason to skip the step.
+    fetch_from_dir: Path | None = None
+    fetch_required: bool = False
+    fetch_report: FetchReport | None = None
     postgres_url: str | None = None
     postgres_reader: str | None = None
     load_report: LoadReport | None = None
@@ -139,19 +144,26 @@ def run_steps(run: Run, steps: Sequence[Step]) -> Run:
 
 
 def fetch(run: Run) -> str:
-    """Clever's new report files from its SFTP server, fetched and loaded once each."""
-    if not (os.environ.get("HE_SFTP_HOST") or run.fetch_config):
+    """Clever's new and changed report files from its SFTP server (or a drop
+    folder) into the landing folder; the load step loads them."""
+    configured = (
+        run.fetch_from_dir or os.environ.get("HE_SFTP_HOST") or run.fetch_config
+    )
+    if not (configured or run.fetch_required):
         raise Skipped(
             "no SFTP server configured (HE_SFTP_HOST or HE_FETCH_CONFIG); "
             "using the landing folder"
         )
-    transport, settings = open_transport(from_dir=None, config_file=run.fetch_config)
+    transport, settings = open_transport(
+        from_dir=run.fetch_from_dir, config_file=run.fetch_config
+    )
     try:
         report = fetch_files(
             transport, source_registry.SOURCES["clever"], run.paths, settings
         )
     except FetchError as error:
         raise Incomplete(f"nothing fetched: {error}") from None
+    run.fetch_report = report
     if report.failures:
         raise Incomplete(f"{report.summary()}\n{report.failure_message()}")
     return report.summary()

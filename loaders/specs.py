@@ -227,10 +227,16 @@ class DeliveredFile:
 class RemoteFolder:
     """A folder a source's server delivers into, and the only file names in it that
     may be fetched (fully matched). Fetched files land in <landing>/<source>/<name>/
-    under their remote name, so every allowed name must also match a Layout."""
+    under their remote name, so every allowed name must also match a Layout. A
+    `report_date` group (YYYY-MM-DD) in `file_name` dates the report, for fetch's
+    recheck window. Folders named in `subfolders` (exactly, one level deep) are
+    read too: their files matching `subfolder_file_name` land in
+    <landing>/<source>/<name>/<subfolder>/."""
 
     name: str
     file_name: re.Pattern[str]
+    subfolders: tuple[str, ...] = ()
+    subfolder_file_name: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)

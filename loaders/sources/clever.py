@@ -31,6 +31,8 @@ from loaders.specs import (
 )
 
 USER_TYPES = ("students", "teachers", "staff")
+# OEA's layout: one folder per user type in each report folder.
+USER_TYPE_FOLDERS = ("Students", "Teachers", "Staff")
 
 DAILY_PARTICIPATION_HEADER = (
     "date",
@@ -133,9 +135,16 @@ SOURCE = Source(
     name="clever",
     description="Clever Participation Reports",
     tables=(DAILY_PARTICIPATION, RESOURCE_USAGE),
-    # What `fetch` mirrors from Clever's SFTP: the flat report folders only.
+    # What `fetch` mirrors from Clever's SFTP: the flat report files, and OEA's
+    # Students/, Teachers/ and Staff/ folders (spelled exactly so) with their .csv
+    # files, named in plain ASCII.
     remote_folders=tuple(
-        RemoteFolder(folder, re.compile(_flat_file_name(folder)))
+        RemoteFolder(
+            folder,
+            re.compile(_flat_file_name(folder)),
+            subfolders=USER_TYPE_FOLDERS,
+            subfolder_file_name=re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.csv"),
+        )
         for folder in ("daily-participation", "resource-usage")
     ),
 )

@@ -16,6 +16,7 @@ import base64
 import getpass
 import hashlib
 import os
+import re
 import shutil
 import socket
 import stat
@@ -116,6 +117,9 @@ class SftpServer:
             "HE_SFTP_CONNECT_TIMEOUT": "10",
             "HE_SFTP_TIMEOUT": "10",
             "HE_FETCH_SETTLE_SECONDS": "60",
+            # Size and mtime alone decide what is new, unless a test turns the
+            # recheck window on.
+            "HE_FETCH_RECHECK_DAYS": "0",
             "HE_FETCH_RETRIES": "0",
             "HE_FETCH_RETRY_DELAY": "0.1",
             # An empty home: nothing in ~/.ssh to find even if it were looked for.
@@ -131,14 +135,39 @@ class SftpServer:
         raise NotImplementedError
 
 
+# OpenSSH's sftp-server program, where Debian (and Ubuntu), Fedora and Alpine put it.
+SFTP_SERVER_PROGRAMS = (
+    Path("/usr/lib/openssh/sftp-server"),
+    Path("/usr/libexec/openssh/sftp-server"),
+    Path("/usr/lib/ssh/sftp-server"),
+)
+
+
+def sftp_server_program() -> Path | None:
+    return next((p for p in SFTP_SERVER_PROGRAMS if os.access(p, os.X_OK)), None)
+
+
 class SshdServer(SftpServer):
-    def __init__(self, keys: Keys, work: Path) -> None:
+    """OpenSSH's sshd serving `work/remote` with internal-sftp; or, with
+    `sftp_log`, with the sftp-server program logging every file it opens and
+    closes (with the bytes read) to `work/sftp-server.log`: internal-sftp logs
+    only to syslog, which a test machine may not have."""
+
+    def __init__(self, keys: Keys, work: Path, *, sftp_log: bool = False) -> None:
         root = work / "remote"
         root.mkdir(parents=True)
         # internal-sftp starts in the served folder, so the client leaves
         # HE_SFTP_ROOT at its default (the login folder), as with Clever.
         super().__init__("sshd", keys, root, "", port=free_port())
         self.log = work / "sshd.log"
+        self.sftp_log = work / "sftp-server.log"
+        sftp = f"internal-sftp -d {root}"
+        if sftp_log:
+            program = sftp_server_program()
+            if program is None:
+                raise RuntimeError("OpenSSH's sftp-server program is not installed")
+            # ForceCommand runs through the user's shell, so 2>> applies.
+            sftp = f"{program} -e -l INFO -d {root} 2>>{self.sftp_log}"
         authorized = work / "authorized_keys"
         authorized.write_text(keys.client.public_line + "\n")
         config = work / "sshd_config"
@@ -162,7 +191,7 @@ class SshdServer(SftpServer):
                     "X11Forwarding no",
                     "PermitTTY no",
                     "LogLevel DEBUG1",
-                    f"ForceCommand internal-sftp -d {root}",
+                    f"ForceCommand {sftp}",
                     "Subsystem sftp internal-sftp",
                     "",
                 ]
@@ -199,6 +228,13 @@ class SshdServer(SftpServer):
 
     def auth_attempts(self) -> int:
         return self._log_text().count("userauth-request for user")
+
+    def bytes_read(self, name: str) -> list[int]:
+        """From sftp-server's log (`sftp_log`): the bytes read from the file named
+        `name`, one number per time it was opened and closed."""
+        text = self.sftp_log.read_text() if self.sftp_log.exists() else ""
+        pattern = rf'close "[^"]*/{re.escape(name)}" bytes read ([0-9]+) written'
+        return [int(count) for count in re.findall(pattern, text)]
 
     def stop(self) -> None:
         if self.process.poll() is None:

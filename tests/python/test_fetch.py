@@ -1,5 +1,6 @@
 """fetch against a real SFTP server on 127.0.0.1: each delivered file's content is
-fetched and loaded exactly once, and every remote file gets one status per run."""
+fetched once (and again only when it changes), every remote entry gets one status per
+run, and `fetch` (with its default --load) then runs the load step."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def client(sftp_server, tmp_path: Path) -> Client:
     return Client(sftp_server, tmp_path / "district", tmp_path / "client")
 
 
-def test_first_run_loads_everything_and_second_run_adds_nothing(
+def test_first_run_fetches_and_loads_everything_and_second_run_adds_nothing(
     each_server: SftpServer, tmp_path: Path
 ) -> None:
     server = each_server
@@ -49,16 +50,16 @@ def test_first_run_loads_everything_and_second_run_adds_nothing(
     )
     # WHEN fetch runs
     result = ok(client.fetch())
-    # THEN every remote file was downloaded and loaded, with exactly one status
-    assert client.statuses() == dict.fromkeys(server_listing(server.root), "loaded")
+    # THEN every remote file was downloaded, with exactly one status
+    assert client.statuses() == dict.fromkeys(server_listing(server.root), "fetched")
     assert all(downloaded for _, _, downloaded in client.log().values())
-    # AND the raw tables hold every delivered row (counted with Python's csv)
+    # AND the load step that followed put every delivered row in the raw tables
+    # (counted with Python's csv)
     assert client.raw_rows() == data_rows(delivered) > 0
     # AND landing/clever mirrors the server, with no partial file left
     landed = client.landed()
     assert set(landed) == server_listing(server.root)
     assert "12 fetched" in result.stdout
-    assert f"({data_rows(delivered)} rows)" in result.stdout
 
     # WHEN fetch runs again with nothing new on the server
     manifest_before = client.district.scalar(
@@ -70,8 +71,8 @@ def test_first_run_loads_everything_and_second_run_adds_nothing(
     log = client.log()
     assert set(log) == server_listing(server.root)
     for status, reason, downloaded in log.values():
-        assert (status, downloaded) == ("skipped", False)
-        assert reason.startswith("unchanged since fetched")
+        assert (status, downloaded) == ("unchanged", False)
+        assert reason.startswith("same size and modification time as when fetched")
     assert client.landed() == landed
     assert client.raw_rows() == data_rows(delivered)
     assert (
@@ -94,22 +95,23 @@ def test_a_new_file_with_the_same_mtime_second_is_fetched(client: Client) -> Non
     # THEN it is downloaded and loaded (a newest-timestamp watermark would lose it),
     # and the files fetched before are left alone
     log = client.log()
-    assert log[f"{PARTICIPATION}/{late_name}"][::2] == ("loaded", True)
+    assert log[f"{PARTICIPATION}/{late_name}"][::2] == ("fetched", True)
     others = {
         path: status for path, (status, _, _) in log.items() if late_name not in path
     }
     assert others == dict.fromkeys(
-        server_listing(root) - {f"{PARTICIPATION}/{late_name}"}, "skipped"
+        server_listing(root) - {f"{PARTICIPATION}/{late_name}"}, "unchanged"
     )
     assert client.raw_rows() == data_rows([*first, late])
 
 
-def test_same_bytes_again_are_duplicates_and_add_no_rows(client: Client) -> None:
+def test_same_bytes_again_are_fetched_by_name_and_add_no_rows(client: Client) -> None:
     # GIVEN a fetched and loaded day
     root = client.server.root
     delivered = deliver_day(root, "2024-09-03")
     ok(client.fetch())
     rows_before = client.raw_rows()
+    landed = client.landed()
     original = root / PARTICIPATION / report_name(PARTICIPATION, "2024-09-03")
     # WHEN the same bytes are delivered under a new name, and another file is
     # touched on the server (new mtime, same bytes)
@@ -118,15 +120,22 @@ def test_same_bytes_again_are_duplicates_and_add_no_rows(client: Client) -> None
     touched = root / USAGE / report_name(USAGE, "2024-09-03", "teachers")
     os.utime(touched, (DELIVERED + 3600, DELIVERED + 3600))
     ok(client.fetch())
-    # THEN both are downloaded and recorded as duplicates, and no row is added
+    # THEN fetch, which goes by path, fetches the new name; it downloads the
+    # touched file again but keeps the landed one (same inode), as unchanged
     log = client.log()
-    status, reason, downloaded = log[f"{PARTICIPATION}/{again}"]
-    assert (status, downloaded) == ("duplicate", True)
-    assert original.name in reason
+    assert log[f"{PARTICIPATION}/{again}"] == ("fetched", None, True)
     status, reason, downloaded = log[f"{USAGE}/{touched.name}"]
-    assert (status, downloaded) == ("duplicate", True)
+    assert (status, downloaded) == ("unchanged", True)
+    assert "same content as fetched" in reason
+    assert (
+        client.landed()[f"{USAGE}/{touched.name}"] == landed[f"{USAGE}/{touched.name}"]
+    )
+    # AND the next run does not download the touched file again
+    ok(client.fetch())
+    assert client.log()[f"{USAGE}/{touched.name}"][::2] == ("unchanged", False)
+    # AND the load step adds no row: the manifest records the new name as a
+    # duplicate of the original
     assert client.raw_rows() == rows_before == data_rows(delivered)
-    # AND the manifest says the same: one duplicate row for the new name
     assert client.district.query(
         "select status, duplicate_of from loader.manifest "
         f"where file_path like '%{again}'",
@@ -175,9 +184,10 @@ def test_each_unusual_entry_ends_with_its_own_status(
         report_name(PARTICIPATION, "2024-09-03"),
         participation_csv("2024-09-03"),
     )
-    # WHEN fetch runs
+    # WHEN fetch runs (and then the load step)
     result = client.fetch()
-    # THEN it fails, naming the files it could not take and why
+    # THEN it fails, naming the file fetch left for later and the file the load
+    # step quarantined, and why
     assert result.returncode != 0
     assert empty.name in result.stderr and "empty (0 bytes)" in result.stderr
     assert wrong.name in result.stderr and "header does not match" in result.stderr
@@ -185,7 +195,7 @@ def test_each_unusual_entry_ends_with_its_own_status(
     log = client.log()
     escaped = newline_name.replace("\n", "\\n")
     expected = {
-        good.name: ("loaded", None),
+        good.name: ("fetched", None),
         link.name: ("skipped", "symbolic link"),
         report_name(PARTICIPATION, "2024-09-04"): ("skipped", "a folder"),
         "." + report_name(PARTICIPATION, "2024-09-05"): ("skipped", "hidden"),
@@ -193,7 +203,7 @@ def test_each_unusual_entry_ends_with_its_own_status(
         "notes.txt": ("skipped", "not a clever daily-participation report file name"),
         escaped: ("skipped", "unsafe name (contains a control character"),
         empty.name: ("skipped", "empty (0 bytes)"),
-        wrong.name: ("quarantined", "header does not match the report"),
+        wrong.name: ("fetched", None),
     }
     assert {p.split("/", 1)[1] for p in log if p.startswith(PARTICIPATION)} == set(
         expected
@@ -208,7 +218,7 @@ def test_each_unusual_entry_ends_with_its_own_status(
         "skipped",
         "not a clever resource-usage report file name",
     )
-    # AND only the good and the quarantined report were downloaded: the link's
+    # AND only the good and the wrong-header report were downloaded: the link's
     # target never left the server
     assert set(client.landed()) == {
         f"{PARTICIPATION}/{good.name}",
@@ -219,6 +229,12 @@ def test_each_unusual_entry_ends_with_its_own_status(
         f"{PARTICIPATION}/{good.name}",
         f"{PARTICIPATION}/{wrong.name}",
     ]
+    # AND the loader's verdict on the wrong one is in its manifest, not in fetch_log
+    assert client.district.query(
+        "select status from loader.manifest where file_path like ?",
+        "restricted",
+        [f"%/{wrong.name}"],
+    ) == [("quarantined",)]
     assert client.raw_rows() == data_rows([good])
 
 
@@ -246,7 +262,7 @@ def test_a_file_younger_than_the_settle_time_waits_for_a_later_run(
     # WHEN a later run finds it settled
     ok(client.fetch(HE_FETCH_SETTLE_SECONDS="0"))
     # THEN it is fetched and loaded
-    assert client.statuses()[f"{PARTICIPATION}/{fresh.name}"] == "loaded"
+    assert client.statuses()[f"{PARTICIPATION}/{fresh.name}"] == "fetched"
     assert client.raw_rows() == data_rows([fresh])
 
 
@@ -272,7 +288,7 @@ def test_a_thousand_files_are_listed_but_not_downloaded_again(client: Client) ->
     log = client.log()
     assert len(log) == 1002
     assert not any(downloaded for _, _, downloaded in log.values())
-    assert {status for status, _, _ in log.values()} == {"skipped"}
+    assert {status for status, _, _ in log.values()} == {"unchanged"}
     assert client.landed() == landed
     assert "0 fetched" in result.stdout and "1,002 unchanged" in result.stdout
 
@@ -301,19 +317,24 @@ def test_a_local_drop_folder_is_mirrored_with_the_same_rules(tmp_path: Path) -> 
     )
     data_dir = tmp_path / "district"
     env = {"HE_FETCH_SETTLE_SECONDS": "60"}
-    # WHEN fetch mirrors it, twice
+    # WHEN fetch mirrors it, twice, with the default recheck window
     ok(run_cli("fetch", "--from-dir", str(drop), data_dir=data_dir, env=env))
     first = _statuses(data_dir)
+    landing = data_dir / "landing" / "clever"
+    inodes = {p: p.stat().st_ino for p in landing.rglob("*.csv")}
     ok(run_cli("fetch", "--from-dir", str(drop), data_dir=data_dir, env=env))
     second = _statuses(data_dir)
-    # THEN the first run loads the reports and skips the link; the second takes
-    # nothing
+    # THEN the first run fetches the reports (and the load step loads them) and
+    # skips the link; the second reads the same day's reports again (they are in
+    # the recheck window), finds them unchanged and leaves the landed files alone
     link = (
         f"{drop.resolve()}/{PARTICIPATION}/{report_name(PARTICIPATION, '2024-09-04')}"
     )
     assert first.pop(link) == "skipped"
-    assert first == dict.fromkeys((str(p.resolve()) for p in delivered), "loaded")
-    assert set(second.values()) == {"skipped"}
+    assert first == dict.fromkeys((str(p.resolve()) for p in delivered), "fetched")
+    assert second.pop(link) == "skipped"
+    assert second == dict.fromkeys((str(p.resolve()) for p in delivered), "unchanged")
+    assert {p: p.stat().st_ino for p in landing.rglob("*.csv")} == inodes
     assert District(data_dir).scalar(
         "select count(*) from raw_clever.daily_participation", "restricted"
     ) == data_rows([p for p in delivered if PARTICIPATION in str(p)])
@@ -339,14 +360,22 @@ def test_every_fetchable_name_lands_where_the_loader_reads_it(tmp_path: Path) ->
             # WHEN it lands in <landing>/clever/<folder>/
             (landing / "clever" / folder.name).mkdir(parents=True, exist_ok=True)
             (landing / "clever" / folder.name / name).write_text("x\n")
+        # AND every OEA-layout name it allows in a user type's folder
+        assert folder.subfolder_file_name is not None
+        for subfolder in folder.subfolders:
+            name = f"{subfolder}.csv"
+            assert folder.subfolder_file_name.fullmatch(name)
+            inside = landing / "clever" / folder.name / subfolder
+            inside.mkdir(parents=True)
+            (inside / name).write_text("x\n")
     # THEN the loader recognizes each one as its report and user type
     found = list(CLEVER.discover(landing))
-    assert len(found) == 6
+    assert len(found) == 12
     for delivered in found:
         assert isinstance(delivered, DeliveredFile), delivered
         folder = delivered.relative_path.split("/")[1]
         assert delivered.table.name == folder.replace("-", "_")
-        assert delivered.metadata["_user_type"] in delivered.path.name
+        assert delivered.metadata["_user_type"] in delivered.path.name.lower()
 
 
 @pytest.mark.slow
@@ -374,9 +403,10 @@ def test_a_restated_report_replaces_its_earlier_version_end_to_end(
         writer.writerows(rows)
     os.utime(restated, (DELIVERED + 86_400, DELIVERED + 86_400))
     ok(client.fetch("--build"))
-    # THEN fetch downloads and loads it as a new version, and only it
+    # THEN fetch downloads it as a new version, and only it, and the load step
+    # loads it
     log = client.log()
-    assert log[f"{PARTICIPATION}/{restated.name}"][::2] == ("loaded", True)
+    assert log[f"{PARTICIPATION}/{restated.name}"][::2] == ("fetched", True)
     assert sum(downloaded for _, _, downloaded in log.values()) == 1
     assert client.district.query(
         "select status from loader.manifest where file_path = ? order by file_id",

@@ -74,11 +74,13 @@ def test_a_dropped_connection_leaves_no_trace_and_the_next_run_completes(
     assert _part_files(client) == []
     assert f"{PARTICIPATION}/{BIG}" not in client.landed()
     assert _manifest_rows(client, BIG) == []
-    assert client.statuses()[f"{PARTICIPATION}/{SMALL}"] == "loaded"
+    assert client.statuses()[f"{PARTICIPATION}/{SMALL}"] == "fetched"
+    # AND the user sees the reason in one line, and no traceback
+    assert "Traceback" not in result.stderr
     # WHEN the next run finds the connection healthy
     ok(client.fetch(HE_FETCH_RETRIES="0"))
     # THEN the big file is fetched whole and loaded once, and nothing is doubled
-    assert client.statuses()[f"{PARTICIPATION}/{BIG}"] == "loaded"
+    assert client.statuses()[f"{PARTICIPATION}/{BIG}"] == "fetched"
     assert _manifest_rows(client, BIG) == [("loaded",)]
     assert client.raw_rows() == data_rows([big, small])
     assert scripted_server.faults.opened.count(BIG) == 2
@@ -95,9 +97,10 @@ def test_a_dropped_connection_is_retried_within_the_run(
     # THEN it reconnects after a backoff, downloads the file again, and loads it once
     assert "retrying in 0.1 s (attempt 2 of 3)" in result.stderr
     assert scripted_server.faults.opened.count(BIG) == 2
-    assert client.statuses()[f"{PARTICIPATION}/{BIG}"] == "loaded"
+    assert client.statuses()[f"{PARTICIPATION}/{BIG}"] == "fetched"
     assert client.raw_rows() == data_rows([big, small])
     assert _part_files(client) == []
+    assert "Traceback" not in result.stderr
 
 
 def test_a_killed_run_leaves_only_a_part_file_that_the_next_run_replaces(
@@ -135,7 +138,7 @@ def test_a_killed_run_leaves_only_a_part_file_that_the_next_run_replaces(
     # THEN the stale .part is removed, the file is fetched whole and loaded once
     assert "left by an interrupted download" in result.stderr
     assert _part_files(client) == []
-    assert client.statuses()[f"{PARTICIPATION}/{BIG}"] == "loaded"
+    assert client.statuses()[f"{PARTICIPATION}/{BIG}"] == "fetched"
     assert _manifest_rows(client, BIG) == [("loaded",)]
     assert client.raw_rows() == data_rows([big, small])
 
@@ -152,7 +155,7 @@ def test_a_file_appended_to_during_download_is_loaded_whole_next_run(
     scripted_server.faults.append[BIG] = more.encode()
     # WHEN fetch runs
     result = client.fetch()
-    # THEN that file is not loaded: the run says it changed while downloading and
+    # THEN that file is not landed: the run says it changed while downloading and
     # fails; nothing of it is left in landing or the manifest
     assert result.returncode != 0
     status, reason, downloaded = client.log()[f"{PARTICIPATION}/{BIG}"]
@@ -164,8 +167,8 @@ def test_a_file_appended_to_during_download_is_loaded_whole_next_run(
     # WHEN the writer has finished and the file has settled, and fetch runs again
     os.utime(big, (DELIVERED + 60, DELIVERED + 60))
     ok(client.fetch())
-    # THEN the whole file, appended rows included, is loaded once
-    assert client.statuses()[f"{PARTICIPATION}/{BIG}"] == "loaded"
+    # THEN the whole file, appended rows included, is fetched and loaded once
+    assert client.statuses()[f"{PARTICIPATION}/{BIG}"] == "fetched"
     assert data_rows([big]) == rows_before + 2
     assert client.raw_rows() == data_rows([big, small])
 
@@ -188,7 +191,8 @@ def test_a_server_that_stops_answering_mid_file_times_out(
     assert "no answer from the server within 1 s (gave up after 2 attempts)" in reason
     assert scripted_server.faults.opened.count(BIG) == 2
     assert _part_files(client) == []
-    assert client.log()[f"{PARTICIPATION}/{SMALL}"] == ("loaded", None, True)
+    assert client.log()[f"{PARTICIPATION}/{SMALL}"] == ("fetched", None, True)
+    assert "Traceback" not in result.stderr
     assert client.raw_rows() == data_rows([small])
 
 
@@ -222,7 +226,7 @@ def test_names_that_try_to_leave_the_folder_are_never_used(
         "skipped",
         "the server listed this name more than once",
     )
-    assert log[f"{PARTICIPATION}/{SMALL}"][0] == "loaded"
+    assert log[f"{PARTICIPATION}/{SMALL}"][0] == "fetched"
     assert client.landed().keys() == {f"{PARTICIPATION}/{SMALL}"}
     assert "escape.csv" not in {path.name for path in tmp_path.rglob("*")}
     assert client.raw_rows() == data_rows([good])

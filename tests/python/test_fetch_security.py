@@ -152,7 +152,10 @@ def test_settings_from_a_private_config_file_work_and_secrets_stay_secret(
     # THEN it fetched and loaded the day
     district = District(data_dir)
     assert district.scalar(
-        "select count(*) from loader.fetch_log where status = 'loaded'", "restricted"
+        "select count(*) from loader.fetch_log where status = 'fetched'", "restricted"
+    ) == len(delivered)
+    assert district.scalar(
+        "select count(*) from loader.manifest where status = 'loaded'", "restricted"
     ) == len(delivered)
     # AND neither secret appears in the output or anywhere in restricted.duckdb
     for secret in (passphrase, scripted_server.password):
