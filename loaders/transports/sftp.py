@@ -551,4 +551,8 @@ def _first_line(error: BaseException) -> str:
 def _describe(error: BaseException, timeout: float) -> str:
     if isinstance(error, TimeoutError):
         return f"no answer from the server within {timeout:g} s"
-    return str(error).strip() or type(error).__name__
+    # paramiko says "Server connection dropped: " followed by an empty EOFError.
+    text = str(error).strip().rstrip(":").strip()
+    if text == "Server connection dropped":
+        return "the server dropped the connection"
+    return text or type(error).__name__

@@ -133,6 +133,20 @@ class Client:
         prefix = self.server.remote_root.rstrip("/") + "/"
         return {path.removeprefix(prefix): tuple(rest) for path, *rest in rows}
 
+    def history(self, path: str) -> list[tuple[str, str | None, bool]]:
+        """(status, reason, downloaded) of one path below the remote root in every
+        run so far, oldest first."""
+        prefix = self.server.remote_root.rstrip("/") + "/"
+        return [
+            tuple(row)
+            for row in self.district.query(
+                "select status, reason, downloaded from loader.fetch_log "
+                "where remote_path in (?, ?) order by run_id",
+                "restricted",
+                [path, prefix + path],
+            )
+        ]
+
     def statuses(self, run: str = "last") -> dict[str, str]:
         return {path: status for path, (status, _, _) in self.log(run).items()}
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import re
 import shutil
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -27,7 +29,13 @@ from fetch_helpers import (
     server_listing,
     usage_csv,
 )
-from sftp_servers import SftpServer
+from sftp_servers import (
+    Keys,
+    SftpServer,
+    SshdServer,
+    sftp_server_program,
+    sshd_available,
+)
 
 from loaders.lock import pipeline_lock
 from loaders.sources.clever import SOURCE as CLEVER
@@ -441,3 +449,250 @@ def test_a_restated_report_replaces_its_earlier_version_end_to_end(
         "warehouse",
         [actor, changed["date"]],
     ) == [(old_logins + 50,)]
+
+
+def test_content_that_goes_back_to_an_earlier_version_is_fetched_each_time(
+    client: Client,
+) -> None:
+    # GIVEN a report fetched as version A
+    root = client.server.root
+    name = report_name(PARTICIPATION, "2024-09-03")
+    path = f"{PARTICIPATION}/{name}"
+    version_a = participation_csv("2024-09-03", users=3)
+    version_b = participation_csv("2024-09-03", users=4)
+    deliver(root, PARTICIPATION, name, version_a, mtime=DELIVERED)
+    ok(client.fetch("--no-load"))
+    # WHEN the server replaces it with B, and later with A again
+    deliver(root, PARTICIPATION, name, version_b, mtime=DELIVERED + 60)
+    ok(client.fetch("--no-load"))
+    landed = client.district.landing / "clever" / path
+    assert landed.read_text() == version_b
+    deliver(root, PARTICIPATION, name, version_a, mtime=DELIVERED + 120)
+    ok(client.fetch("--no-load"))
+    # THEN each version was downloaded and landed: the landed file holds A's bytes
+    # and the server's mtime, and fetch_log says `fetched` three times
+    assert landed.read_text() == version_a
+    assert landed.stat().st_mtime == DELIVERED + 120
+    history = client.history(path)
+    assert [(status, downloaded) for status, _, downloaded in history] == [
+        ("fetched", True)
+    ] * 3
+    assert history[2][1].startswith("a new version (size")
+    # AND fetch_files holds A's hash for the path
+    assert client.district.query(
+        "select file_sha256 from loader.fetch_files where remote_path = ?",
+        "restricted",
+        [path],
+    ) == [(hashlib.sha256(version_a.encode()).hexdigest(),)]
+
+
+def test_a_recent_report_changed_in_place_is_fetched_and_an_older_one_is_not(
+    client: Client,
+) -> None:
+    # GIVEN reports dated 2024-09-03 (seven days before the newest), 2024-09-04
+    # (six days before) and 2024-09-10 (the newest), fetched once
+    root = client.server.root
+    old, recent, newest = (
+        deliver(
+            root,
+            PARTICIPATION,
+            report_name(PARTICIPATION, day),
+            participation_csv(day),
+        )
+        for day in ("2024-09-03", "2024-09-04", "2024-09-10")
+    )
+    env = {"HE_FETCH_RECHECK_DAYS": "7"}
+    ok(client.fetch("--no-load", **env))
+    landed = client.landed()
+    # WHEN the two older reports are rewritten on the server with other bytes of
+    # the same size, keeping their modification time
+    for report in (old, recent):
+        text = report.read_text()
+        changed = text.replace("North School", "South School")
+        assert changed != text and len(changed) == len(text)
+        deliver(root, PARTICIPATION, report.name, changed, mtime=DELIVERED)
+    ok(client.fetch("--no-load", **env))
+    log = client.log()
+    # THEN the report within the recheck window is downloaded again and, its
+    # bytes having changed, landed as fetched
+    status, reason, downloaded = log[f"{PARTICIPATION}/{recent.name}"]
+    assert (status, reason, downloaded) == (
+        "fetched",
+        "content changed with the same size and modification time",
+        True,
+    )
+    landing = client.district.landing / "clever" / PARTICIPATION
+    assert (landing / recent.name).read_bytes() == recent.read_bytes()
+    # AND the newest, downloaded again with the same bytes, is unchanged and its
+    # landed file untouched (same inode)
+    status, reason, downloaded = log[f"{PARTICIPATION}/{newest.name}"]
+    assert (status, downloaded) == ("unchanged", True)
+    assert reason.startswith("rechecked")
+    assert (
+        client.landed()[f"{PARTICIPATION}/{newest.name}"]
+        == (landed[f"{PARTICIPATION}/{newest.name}"])
+    )
+    # AND the report outside the window keeps the size-and-mtime rule: not
+    # downloaded, its landed file still the first version
+    status, reason, downloaded = log[f"{PARTICIPATION}/{old.name}"]
+    assert (status, downloaded) == ("unchanged", False)
+    assert reason.startswith("same size and modification time")
+    assert "North School" in (landing / old.name).read_text()
+    assert (
+        client.landed()[f"{PARTICIPATION}/{old.name}"]
+        == (landed[f"{PARTICIPATION}/{old.name}"])
+    )
+
+
+def test_oea_per_user_type_folders_are_fetched_into_the_loader_layout(
+    client: Client,
+) -> None:
+    # GIVEN a server with OEA's layout only: one folder per user type in each
+    # report folder, beside folders and files that are not part of it
+    root = client.server.root
+    delivered = [
+        deliver(
+            root,
+            f"{PARTICIPATION}/Students",
+            "Students.csv",
+            participation_csv("2024-09-03", "students"),
+        ),
+        deliver(
+            root,
+            f"{PARTICIPATION}/Teachers",
+            "Teachers.csv",
+            participation_csv("2024-09-03", "teachers"),
+        ),
+        deliver(
+            root,
+            f"{PARTICIPATION}/Staff",
+            "Staff.csv",
+            participation_csv("2024-09-03", "staff"),
+        ),
+        deliver(root, f"{USAGE}/Students", "Students.csv", usage_csv("2024-09-03")),
+    ]
+    (root / PARTICIPATION / "Students" / "archive").mkdir()
+    deliver(root, f"{PARTICIPATION}/students", "Students.csv", "x\n")
+    deliver(root, f"{PARTICIPATION}/Parents", "Parents.csv", "x\n")
+    deliver(root, f"{PARTICIPATION}/Students", "notes.txt", "hello\n")
+    deliver(root, f"{PARTICIPATION}/Students", ".Students.csv.part", "x\n")
+    # WHEN fetch runs (and then the load step)
+    result = ok(client.fetch())
+    # THEN the four report files are fetched into the same folders below
+    # landing/clever, and every row of them is loaded
+    assert "4 fetched" in result.stdout
+    fetched = {
+        f"{PARTICIPATION}/Students/Students.csv",
+        f"{PARTICIPATION}/Teachers/Teachers.csv",
+        f"{PARTICIPATION}/Staff/Staff.csv",
+        f"{USAGE}/Students/Students.csv",
+    }
+    assert set(client.landed()) == fetched
+    log = client.log()
+    assert {path for path, (status, _, _) in log.items() if status == "fetched"} == (
+        fetched
+    )
+    assert client.raw_rows() == data_rows(delivered) > 0
+    # AND everything else is skipped with its reason, one level deep only
+    expected = {
+        f"{PARTICIPATION}/students": "a folder (of the folders in",
+        f"{PARTICIPATION}/Parents": "a folder (of the folders in",
+        f"{PARTICIPATION}/Students/archive": "a folder (only the files of",
+        f"{PARTICIPATION}/Students/notes.txt": "not a clever daily-participation/"
+        "Students report file name",
+        f"{PARTICIPATION}/Students/.Students.csv.part": "a hidden, partial",
+    }
+    for path, fragment in expected.items():
+        status, reason, downloaded = log[path]
+        assert (status, downloaded) == ("skipped", False), path
+        assert reason.startswith(fragment), (path, reason)
+    assert set(log) == fetched | set(expected)
+
+
+def test_a_server_without_report_files_says_so_naming_its_folders(
+    client: Client,
+) -> None:
+    # GIVEN a server whose report folders hold no report file
+    root = client.server.root
+    deliver(root, PARTICIPATION, "notes.txt", "hello\n")
+    (root / USAGE).mkdir()
+    # WHEN fetch runs
+    result = ok(client.fetch("--no-load"))
+    # THEN it warns, naming the folders it looked in
+    assert "no clever report files in daily-participation/, resource-usage/" in (
+        result.stderr
+    )
+
+
+def test_a_fullwidth_digit_name_is_skipped_as_unsafe_and_never_downloaded(
+    client: Client,
+) -> None:
+    # GIVEN a report, and beside it a name in fullwidth digits that Python's \d
+    # (and a careless pattern) would take for a report of 2022-01-09
+    root = client.server.root
+    good = deliver(
+        root,
+        PARTICIPATION,
+        report_name(PARTICIPATION, "2024-09-03"),
+        participation_csv("2024-09-03"),
+    )
+    # U+FF10 to U+FF19: FULLWIDTH DIGIT ZERO to NINE
+    fullwidth = "".join(
+        chr(0xFF10 + int(c)) if c.isdigit() else c for c in "2022-01-09"
+    )
+    lookalike = f"{fullwidth}-daily-participation-students.csv"
+    assert re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}-daily-participation-students\.csv", lookalike
+    )
+    deliver(root, PARTICIPATION, lookalike, participation_csv("2022-01-09"))
+    # WHEN fetch runs
+    ok(client.fetch())
+    # THEN the lookalike is skipped as unsafe, recorded with its characters
+    # escaped, and was never downloaded or written below the data folder
+    status, reason, downloaded = client.log()[
+        f"{PARTICIPATION}/{lookalike.encode('unicode_escape').decode()}"
+    ]
+    assert (status, downloaded) == ("skipped", False)
+    assert reason.startswith("unsafe name (not plain ASCII")
+    assert set(client.landed()) == {f"{PARTICIPATION}/{good.name}"}
+    assert not any(
+        "daily-participation-students" in path.name and not path.name.isascii()
+        for path in client.data_dir.rglob("*")
+    )
+    assert client.raw_rows() == data_rows([good])
+
+
+@pytest.fixture
+def logging_sshd(ssh_keys: Keys, tmp_path: Path) -> Iterator[SshdServer]:
+    """OpenSSH's sshd with the sftp-server program, which logs the bytes it read
+    from every file it closed."""
+    if not sshd_available() or sftp_server_program() is None:
+        pytest.skip("OpenSSH sshd and sftp-server are not installed")
+    server = SshdServer(ssh_keys, tmp_path / "server", sftp_log=True)
+    yield server
+    server.stop()
+
+
+def test_each_byte_of_a_large_file_is_read_once_from_the_server(
+    logging_sshd: SshdServer, tmp_path: Path
+) -> None:
+    # GIVEN a report of more than 8 MiB and a small one on the server
+    client = Client(logging_sshd, tmp_path / "district", tmp_path / "client")
+    big_name = report_name(PARTICIPATION, "2024-09-03")
+    big = deliver(
+        logging_sshd.root, PARTICIPATION, big_name, os.urandom(12 * 2**20 + 12_345)
+    )
+    small = deliver(
+        logging_sshd.root,
+        PARTICIPATION,
+        report_name(PARTICIPATION, "2024-09-04"),
+        participation_csv("2024-09-04"),
+    )
+    # WHEN fetch downloads them
+    ok(client.fetch("--no-load"))
+    # THEN the server's own log says it read each file once, byte for byte
+    assert logging_sshd.bytes_read(big.name) == [big.stat().st_size]
+    assert logging_sshd.bytes_read(small.name) == [small.stat().st_size]
+    # AND the landed copies are the server's bytes
+    landing = client.district.landing / "clever" / PARTICIPATION
+    assert (landing / big.name).read_bytes() == big.read_bytes()

@@ -86,6 +86,28 @@ def test_a_dropped_connection_leaves_no_trace_and_the_next_run_completes(
     assert scripted_server.faults.opened.count(BIG) == 2
 
 
+def test_a_connection_dropped_during_a_large_file_is_one_line_and_no_traceback(
+    client: Client, scripted_server: AsyncsshServer
+) -> None:
+    # GIVEN a report of several MB (many read requests) and a server that drops
+    # the connection once the first part of it is sent
+    name = report_name(PARTICIPATION, "2024-09-03")
+    deliver(scripted_server.root, PARTICIPATION, name, os.urandom(6 * 2**20))
+    scripted_server.faults.drop_connection.add(name)
+    # WHEN fetch runs without retries
+    result = client.fetch("--no-load", HE_FETCH_RETRIES="0")
+    # THEN the run fails with one line for the file saying what happened, and no
+    # traceback from any thread reaches the user
+    assert result.returncode != 0
+    assert (
+        f"/{PARTICIPATION}/{name}: error: the server dropped the connection "
+        "(gave up after 1 attempt)"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Exception in thread" not in result.stderr
+    assert _part_files(client) == []
+
+
 def test_a_dropped_connection_is_retried_within_the_run(
     client: Client, scripted_server: AsyncsshServer
 ) -> None:

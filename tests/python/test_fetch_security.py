@@ -182,6 +182,50 @@ def test_settings_from_a_private_config_file_work_and_secrets_stay_secret(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "problem", ["encrypted key, no passphrase", "wrong passphrase", "no known_hosts"]
+)
+def test_a_key_or_known_hosts_problem_is_one_line_naming_the_file_and_the_fix(
+    sftp_server: SftpServer, tmp_path: Path, problem: str
+) -> None:
+    # GIVEN a server with reports, and a client whose key is passphrase-protected
+    # (with the passphrase missing or wrong) or whose known_hosts file is missing
+    deliver_day(sftp_server.root, "2024-09-03")
+    client = Client(sftp_server, tmp_path / "district", tmp_path / "client")
+    key = tmp_path / "protected_ed25519"
+    asyncssh.read_private_key(str(sftp_server.keys.client.private)).write_private_key(
+        str(key), passphrase="the right passphrase"
+    )
+    missing = tmp_path / "nowhere" / "known_hosts"
+    env, expected = {
+        "encrypted key, no passphrase": (
+            {"HE_SFTP_KEY": str(key)},
+            f"the private key {key} is encrypted: set HE_SFTP_KEY_PASSPHRASE",
+        ),
+        "wrong passphrase": (
+            {"HE_SFTP_KEY": str(key), "HE_SFTP_KEY_PASSPHRASE": "a wrong guess"},
+            "the passphrase in HE_SFTP_KEY_PASSPHRASE does not decrypt the private "
+            f"key {key}",
+        ),
+        "no known_hosts": (
+            {"HE_SFTP_KNOWN_HOSTS": str(missing)},
+            f"HE_SFTP_KNOWN_HOSTS: the file {missing} does not exist; create it with "
+            f"`ssh-keyscan -p {sftp_server.port} 127.0.0.1 > {missing}`",
+        ),
+    }[problem]
+    # WHEN fetch runs
+    result = client.fetch(**env)
+    # THEN it stops before connecting, with the problem and its fix in the last
+    # line of its output, and no traceback (nor the passphrase)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: ") and expected in last, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "a wrong guess" not in result.stdout + result.stderr
+    assert sftp_server.auth_attempts() == 0
+    _nothing_fetched(client)
+
+
 def test_a_misspelled_setting_in_the_config_file_is_named(tmp_path: Path) -> None:
     # GIVEN a config file with a typo in a key
     config = tmp_path / "fetch.toml"
