@@ -13,8 +13,9 @@ are never logged or stored.
 Downloads ask for every byte once, with many READ requests in flight (see
 _PipelinedRead), over a connection that sends each request at once (TCP_NODELAY),
 prefers AES-GCM (the cheapest secure cipher paramiko has) and opens a 16 MiB channel
-window: on loopback this comes close to OpenSSH's own `sftp` (benchmarks/RESULTS.md),
-where paramiko's prefetch ran at a tenth of it and read large files up to twice.
+window: on loopback this runs at about three quarters of OpenSSH's own `sftp`
+(benchmarks/RESULTS.md), where paramiko's prefetch ran at a twentieth of it and read
+large files up to twice.
 """
 
 from __future__ import annotations
