@@ -235,8 +235,9 @@ def fetch_command(
     <landing>/clever/ (download and record only), then run the load step for
     Clever (and with --build, `dbt build`). Connection settings: HE_SFTP_HOST,
     _PORT, _USER, _KEY, _KEY_PASSPHRASE, _PASSWORD, _ROOT, _KNOWN_HOSTS (see the
-    README). Exits non-zero if a report file could not be downloaded or is left to
-    a later run, or if the load step quarantined a file."""
+    README). Ends "with findings" (exit status 3) if a report file could not be
+    downloaded or is left to a later run, or if the load step found problems in a
+    file; exits 1 if a step failed."""
     paths = _paths(ctx)
     run = Run(
         paths,
@@ -256,6 +257,7 @@ def fetch_command(
             for report in (run.fetch_report, run.load_report):
                 if report is not None:
                     click.echo(report.summary())
+    _exit_with_findings(run)
 
 
 @cli.command("build", context_settings={"ignore_unknown_options": True})

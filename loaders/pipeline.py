@@ -162,10 +162,18 @@ def fetch(run: Run) -> str:
             transport, source_registry.SOURCES["clever"], run.paths, settings
         )
     except FetchError as error:
-        raise Incomplete(f"nothing fetched: {error}") from None
+        # The server could not be listed (refused, unreachable): what landed before
+        # is still loaded, built and published.
+        first_line = str(error).splitlines()[0]
+        run.findings.append(Finding("fetch step", f"nothing fetched: {first_line}"))
+        return f"nothing fetched: {error}"
     run.fetch_report = report
+    run.findings += [
+        Finding(f"{entry.recorded_path} on the server", entry.label)
+        for entry in report.failures
+    ]
     if report.failures:
-        raise Incomplete(f"{report.summary()}\n{report.failure_message()}")
+        return f"{report.summary()}\n{report.failure_message()}"
     return report.summary()
 
 

@@ -386,16 +386,24 @@ def test_every_fetchable_name_lands_where_the_loader_reads_it(tmp_path: Path) ->
         assert delivered.metadata["_user_type"] in delivered.path.name.lower()
 
 
+def _clever(folder: str, names: list[str]) -> list[str]:
+    """shutil.copytree's ignore: the top-level clever folder."""
+    return ["clever"] if "clever" in names and Path(folder).name == "landing" else []
+
+
 @pytest.mark.slow
 def test_a_restated_report_replaces_its_earlier_version_end_to_end(
     client: Client, tmp_path: Path, salt: str
 ) -> None:
-    # GIVEN a generated district's Clever files on the server, fetched and built
+    # GIVEN a generated district's Clever files on the server, fetched and built,
+    # and its other sources (the SIS roster above all) delivered and loaded
     root = client.server.root
     generated = generate(tmp_path / "generated")
     shutil.copytree(generated.landing / "clever", root, dirs_exist_ok=True)
     for path in root.rglob("*.csv"):
         os.utime(path, (DELIVERED, DELIVERED))
+    shutil.copytree(generated.landing, client.district.landing, ignore=_clever)
+    ok(run_cli("load", data_dir=client.data_dir))
     ok(client.fetch("--build"))
     restated = sorted((root / PARTICIPATION).glob("*-students.csv"))[0]
     relative = f"clever/{PARTICIPATION}/{restated.name}"

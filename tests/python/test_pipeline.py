@@ -3,12 +3,15 @@ against a real SFTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from pathlib import Path
 
 import pytest
-from conftest import District, ok, run_cli
+from conftest import District, generate, ok, run_cli
 from fetch_helpers import (
+    DELIVERED,
     PARTICIPATION,
     data_rows,
     deliver,
@@ -21,46 +24,62 @@ from sftp_servers import SftpServer
 pytestmark = pytest.mark.slow
 
 
-def _published_rows(district: District) -> int:
+def _published_clever_rows(district: District) -> int:
     return district.scalar(
-        "select count(*) from sqls2_digital_activity.digital_activity", "serving"
+        "select count(*) from sqls2_digital_activity.digital_activity "
+        "where event_object like 'Clever%'",
+        "serving",
     )
+
+
+def _not_clever(folder: str, names: list[str]) -> list[str]:
+    """shutil.copytree's ignore: the landing folder's clever/."""
+    return ["clever"] if Path(folder).name == "landing" and "clever" in names else []
 
 
 def test_pipeline_fetches_from_sftp_then_builds_and_publishes(
     sftp_server: SftpServer, tmp_path: Path
 ) -> None:
-    # GIVEN two days of Clever's reports on its SFTP server, configured by HE_SFTP_*
-    delivered = deliver_day(sftp_server.root, "2024-09-03") + deliver_day(
-        sftp_server.root, "2024-09-04"
-    )
+    # GIVEN a generated district: Clever's reports on its SFTP server, configured by
+    # HE_SFTP_*, and the other sources (the SIS roster above all) in the landing
+    # folder
+    generated = generate(tmp_path / "generated")
+    shutil.copytree(generated.landing / "clever", sftp_server.root, dirs_exist_ok=True)
+    delivered = sorted(sftp_server.root.rglob("*.csv"))
+    for path in delivered:
+        os.utime(path, (DELIVERED, DELIVERED))
     district = District(tmp_path / "district")
+    shutil.copytree(generated.landing, district.landing, ignore=_not_clever)
     (tmp_path / "client").mkdir()
     env = sftp_server.client_env(tmp_path / "client")
     # WHEN the pipeline runs
     result = ok(run_cli("pipeline", data_dir=district.data_dir, env=env, timeout=600))
-    # THEN it fetched, loaded, built and published every delivered row
+    # THEN it fetched, loaded, built and published every delivered Clever row
     assert "fetch     done" in result.stdout
-    assert "12 fetched" in result.stdout
+    assert f"{len(delivered)} fetched" in result.stdout
     assert "publish   done" in result.stdout
-    assert _published_rows(district) == data_rows(delivered) > 0
+    assert _published_clever_rows(district) == data_rows(delivered) > 0
 
-    # WHEN a new day arrives, one of its files still being written
-    published = _published_rows(district)
-    arrived = deliver_day(sftp_server.root, "2024-09-05")
+    # WHEN a new day arrives (after the generated school days), one of its files
+    # still being written
+    published = _published_clever_rows(district)
+    arrived = deliver_day(sftp_server.root, "2024-09-20")
     growing = deliver(
         sftp_server.root,
         PARTICIPATION,
-        report_name(PARTICIPATION, "2024-09-06"),
-        participation_csv("2024-09-06"),
+        report_name(PARTICIPATION, "2024-09-21"),
+        participation_csv("2024-09-21"),
         mtime=time.time(),
     )
     result = run_cli("pipeline", data_dir=district.data_dir, env=env, timeout=600)
     # THEN what arrived whole is built and published
-    assert "fetch     incomplete" in result.stdout
+    assert "fetch     findings" in result.stdout
     assert "publish   done" in result.stdout
-    assert _published_rows(district) == published + data_rows(arrived)
-    # AND the run ends non-zero, naming the file it left for the next run
-    assert result.returncode != 0
-    assert growing.name in result.stderr
+    assert _published_clever_rows(district) == published + data_rows(arrived)
+    # AND the run ends "with findings" (exit status 3), naming the file it left for
+    # the next run
+    assert result.returncode == 3
+    assert f"{PARTICIPATION}/{growing.name} on the server: skipped: modified" in (
+        result.stdout
+    )
     assert "is unchanged" not in result.stderr
