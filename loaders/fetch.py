@@ -140,11 +140,9 @@ class Entry:
     def where(self) -> str:
         """The folder below the source's landing folder, e.g. daily-participation
         or daily-participation/Students."""
-        return (
-            f"{self.folder.name}/{self.subfolder}"
-            if self.subfolder
-            else (self.folder.name)
-        )
+        if self.subfolder is None:
+            return self.folder.name
+        return f"{self.folder.name}/{self.subfolder}"
 
 
 @dataclass
@@ -301,7 +299,8 @@ def _list(session: _Session, source: Source) -> list[Entry]:
         ]
         log.warning(
             "no %s report files in %s on %s: nothing to fetch. Are the reports "
-            "delivered there (check the remote root, HE_SFTP_ROOT)?",
+            "delivered there (check the remote root HE_SFTP_ROOT, or the folder "
+            "given to --from-dir)?",
             source.name,
             ", ".join(listed_folders),
             transport.identity,
