@@ -1,7 +1,7 @@
 """Time `fetch` against OpenSSH's `sftp` client for one large file on loopback.
 
     .venv/bin/python benchmarks/sftp_benchmark.py            # 200 MB, 3 runs each
-    .venv/bin/python benchmarks/sftp_benchmark.py --record   # ... and append to RESULTS.md
+    .venv/bin/python benchmarks/sftp_benchmark.py --record   # ... and add to RESULTS.md
 
 Starts OpenSSH's sshd on 127.0.0.1 with a throwaway host key (the test suite's server,
 tests/python/sftp_servers.py), puts one file of random bytes named like a Clever report
