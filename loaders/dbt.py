@@ -28,7 +28,9 @@ from loaders.sources import all_tables
 
 log = logging.getLogger(__name__)
 
-TARGET_DIR = PROJECT_DIR / "target"
+# dbt's artifacts; DBT_TARGET_PATH moves them (e.g. one folder per parallel test
+# worker). A relative path is taken from the project folder, as dbt does.
+TARGET_DIR = PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
 MANIFEST = TARGET_DIR / "manifest.json"
 RUN_RESULTS = TARGET_DIR / "run_results.json"
 STATIC_DOCS = TARGET_DIR / "static_index.html"
@@ -71,21 +73,45 @@ def run_dbt(args: list[str], paths: Paths, salt: str) -> None:
     # delivered anything yet.
     restricted.connect(paths.restricted_db, all_tables()).close()
     create_private_database(paths.warehouse_db)
+    workdir, path_env = _where_dbt_runs(paths)
     env = {
-        **os.environ,
-        **paths.dbt_env(),
+        **{k: v for k, v in os.environ.items() if k not in PATH_VARIABLES},
+        **path_env,
         SALT_ENV: salt,
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_PROJECT_DIR": str(PROJECT_DIR),
+        "DBT_TARGET_PATH": str(TARGET_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     executable = [str(Path(sys.executable).with_name("dbt")), *args]
     log.info("running dbt %s", " ".join(args))
-    completed = subprocess.run(executable, cwd=PROJECT_DIR, env=env, check=False)
+    completed = subprocess.run(executable, cwd=workdir, env=env, check=False)
     if completed.returncode != 0:
         raise DbtError(f"dbt {' '.join(args)} failed (exit {completed.returncode})")
     if command == "build" and not is_partial(args):
         _record_passed_build(paths, args)
+
+
+# The variables profiles.yml reads the two DuckDB files' paths from.
+PATH_VARIABLES = ("HE_WAREHOUSE_DB", "HE_RESTRICTED_DB")
+
+
+def _where_dbt_runs(paths: Paths) -> tuple[Path, dict[str, str]]:
+    """The folder dbt runs in and the path variables it needs.
+
+    dbt parses the project again from scratch whenever its connection settings
+    change, and the DuckDB paths are connection settings. When both files have
+    their standard names in one folder (the usual case), dbt runs in that folder
+    and profiles.yml's relative defaults name them: the settings, and so dbt's
+    partial parsing, are the same for every district and every day. Otherwise the
+    paths are passed whole."""
+    folder = paths.warehouse_db.parent
+    if (
+        paths.warehouse_db.name == "warehouse.duckdb"
+        and paths.restricted_db == folder / "restricted.duckdb"
+    ):
+        return folder, {}
+    return PROJECT_DIR, paths.dbt_env()
 
 
 def is_partial(args: list[str]) -> bool:

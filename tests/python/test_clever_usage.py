@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import District, PublishedDistrict, csv_rows
+from helpers.district import District, PublishedDistrict, csv_rows
 
 pytestmark = pytest.mark.slow
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR, District, PublishedDistrict, ok, run_cli
+from helpers.cli import DBT_TARGET, PROJECT_DIR, ok, run_cli
+from helpers.district import District, PublishedDistrict, copy_district
 
 pytestmark = pytest.mark.slow
 
@@ -58,12 +60,13 @@ def _undescribed(manifest: dict, catalog: dict) -> list[str]:
 
 
 def test_every_source_model_column_and_exposure_is_described(
-    built_district: District,
+    built_district: District, tmp_path: Path
 ) -> None:
     # GIVEN dbt's manifest and the catalog of what the build really created
-    ok(run_cli("docs", data_dir=built_district.data_dir))
-    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
-    catalog = json.loads((PROJECT_DIR / "target" / "catalog.json").read_text())
+    district = copy_district(built_district, tmp_path / "district", landing=False)
+    ok(run_cli("docs", data_dir=district.data_dir))
+    manifest = json.loads((DBT_TARGET / "manifest.json").read_text())
+    catalog = json.loads((DBT_TARGET / "catalog.json").read_text())
     assert len(catalog["nodes"]) >= 10 and len(catalog["sources"]) >= 4
     # THEN nothing lacks a description
     assert _undescribed(manifest, catalog) == []
@@ -113,7 +116,7 @@ def test_docs_site_draws_the_lineage_of_digital_activity(
     # GIVEN the static docs the pipeline wrote, and digital_activity's ancestors
     # according to dbt's manifest
     html = published_district.docs
-    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    manifest = json.loads((DBT_TARGET / "manifest.json").read_text())
     ancestors = _ancestors(manifest, DIGITAL_ACTIVITY)
     assert {
         "model.hybrid_engagement.int_clever__daily_participation_activity",

@@ -15,8 +15,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import District, csv_rows, generate, ok, run_cli
-from fetch_helpers import (
+from helpers.cli import ok, run_cli
+from helpers.district import District, csv_rows, generate
+from helpers.fetch import (
     DELIVERED,
     PARTICIPATION,
     USAGE,
@@ -29,7 +30,7 @@ from fetch_helpers import (
     server_listing,
     usage_csv,
 )
-from sftp_servers import (
+from helpers.sftp_servers import (
     Keys,
     SftpServer,
     SshdServer,

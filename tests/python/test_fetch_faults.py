@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR, cli_env, ok
-from fetch_helpers import (
+from helpers.cli import PROJECT_DIR, cli_env, ok
+from helpers.fetch import (
     DELIVERED,
     PARTICIPATION,
     Client,
@@ -22,7 +22,7 @@ from fetch_helpers import (
     participation_csv,
     report_name,
 )
-from sftp_servers import FAULT_OFFSET, AsyncsshServer
+from helpers.sftp_servers import FAULT_OFFSET, AsyncsshServer
 
 BIG = report_name(PARTICIPATION, "2024-09-03")
 SMALL = report_name(PARTICIPATION, "2024-09-04")

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import asyncssh
 import pytest
-from conftest import District, ok, run_cli
-from fetch_helpers import Client, deliver_day
-from sftp_servers import AsyncsshServer, SftpServer
+from helpers.cli import ok, run_cli
+from helpers.district import District
+from helpers.fetch import Client, deliver_day
+from helpers.sftp_servers import AsyncsshServer, SftpServer
 
 
 def _nothing_fetched(client: Client) -> None:

@@ -10,8 +10,8 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import delivered
-from conftest import District, csv_rows, generate
+from helpers import delivered
+from helpers.district import District, csv_rows, generate
 
 from loaders.sources.clever import DAILY_PARTICIPATION_HEADER, RESOURCE_USAGE_HEADER
 from loaders.sources.contoso_sis import STUDENT_ATTENDANCE_HEADER

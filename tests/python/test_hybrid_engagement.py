@@ -22,7 +22,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import TEST_SALT, District, generate, ok, run_cli
+from helpers.cli import TEST_SALT, ok, run_cli
+from helpers.district import District, generate
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,8 @@ import shutil
 import stat
 from pathlib import Path
 
-from conftest import District, csv_rows, ok, run_cli, with_findings
+from helpers.cli import ok, run_cli, with_findings
+from helpers.district import District, csv_rows
 
 PARTICIPATION = "clever/daily-participation"
 HEADER = (

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import FINDINGS_EXIT, SMALL, District, generate, ok, run_cli
+from helpers.cli import FINDINGS_EXIT, ok, run_cli
+from helpers.district import SMALL, District, generate
 
 pytestmark = pytest.mark.slow
 

@@ -12,9 +12,10 @@ import csv
 import json
 from pathlib import Path
 
-import delivered
 import pytest
-from conftest import District, ok, run_cli
+from helpers import delivered
+from helpers.cli import ok, run_cli
+from helpers.district import District
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import District, generate, ok, run_cli
-from fetch_helpers import (
+from helpers.cli import ok, run_cli
+from helpers.district import District, generate
+from helpers.fetch import (
     DELIVERED,
     PARTICIPATION,
     data_rows,
@@ -19,7 +20,7 @@ from fetch_helpers import (
     participation_csv,
     report_name,
 )
-from sftp_servers import SftpServer
+from helpers.sftp_servers import SftpServer
 
 pytestmark = pytest.mark.slow
 

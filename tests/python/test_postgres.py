@@ -18,7 +18,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import MIXED_CASE_VIEW, PublishedDistrict, ok, run_cli
+from helpers.cli import ok, run_cli
+from helpers.district import MIXED_CASE_VIEW, PublishedDistrict
 
 pytestmark = pytest.mark.slow
 

@@ -16,19 +16,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import delivered
 import duckdb
 import pytest
 import sqlalchemy as sa
-from conftest import (
-    MIXED_CASE_VIEW,
-    PROJECT_DIR,
-    District,
-    PublishedDistrict,
-    generate,
-    ok,
-    run_cli,
-)
+from helpers import delivered
+from helpers.cli import DBT_TARGET, PROJECT_DIR, ok, run_cli
+from helpers.district import MIXED_CASE_VIEW, District, PublishedDistrict, generate
 
 pytestmark = pytest.mark.slow
 
@@ -130,7 +123,7 @@ def test_serving_file_holds_every_serving_view_as_a_described_table(
 ) -> None:
     district = published_district
     # GIVEN dbt's descriptions of the serving models and the delivered files
-    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    manifest = json.loads((DBT_TARGET / "manifest.json").read_text())
     described = {
         (node["schema"], node["alias"]): node
         for node in manifest["nodes"].values()
@@ -184,9 +177,10 @@ def test_serving_file_holds_every_serving_view_as_a_described_table(
     assert not (district.data_dir / "serving_next.duckdb").exists()
 
 
-def _copy(district: District, target: Path) -> District:
-    """The district's files but its landing folder, in `target`."""
-    shutil.copytree(district.data_dir, target, ignore=shutil.ignore_patterns("landing"))
+def _copy(district: District, target: Path, *, landing: bool = False) -> District:
+    """The district's files (but its landing folder, unless asked), in `target`."""
+    ignored = shutil.ignore_patterns() if landing else shutil.ignore_patterns("landing")
+    shutil.copytree(district.data_dir, target, ignore=ignored)
     return District(target)
 
 
@@ -361,10 +355,11 @@ def test_sqlalchemy_duckdb_engine_reads_it_read_only_like_superset(
     assert activity_rows == _participation(district)[2]
 
 
-def test_reader_keeps_its_snapshot_while_a_rebuild_publishes(tmp_path: Path) -> None:
+def test_reader_keeps_its_snapshot_while_a_rebuild_publishes(
+    published_district: PublishedDistrict, tmp_path: Path
+) -> None:
     # GIVEN a published district and a reader process holding serving.duckdb open
-    district = generate(tmp_path / "district")
-    ok(run_cli("pipeline", data_dir=district.data_dir))
+    district = _copy(published_district, tmp_path / "district", landing=True)
     old = list(_participation(district))
     reader = subprocess.Popen(
         [sys.executable, "-c", HOLD_AND_READ, str(district.serving)],
@@ -403,21 +398,25 @@ def test_reader_keeps_its_snapshot_while_a_rebuild_publishes(tmp_path: Path) -> 
         reader.wait(timeout=60)
 
 
-def test_failing_dbt_test_never_publishes(tmp_path: Path) -> None:
-    # GIVEN a published district, then new deliveries, and a dbt test that fails
-    district = generate(tmp_path / "district")
-    ok(run_cli("pipeline", data_dir=district.data_dir))
+def test_failing_dbt_test_never_publishes(
+    published_district: PublishedDistrict, tmp_path: Path
+) -> None:
+    # GIVEN a published district, then new deliveries, and a warehouse in which an
+    # invariant of our SQL no longer holds (as a bug of ours would leave it): one
+    # activity signal twice, which the unique test on event_id catches
+    district = _copy(published_district, tmp_path / "district", landing=True)
     published = _sha256(district.serving), district.serving.stat().st_ino
     generate(district.data_dir, *MORE_DAYS)
-    failing_test = PROJECT_DIR / "tests" / "assert_pytest_temporary_failure.sql"
-    failing_test.write_text("-- written by test_publish.py\nselect 1 as failure\n")
-    try:
-        # WHEN the pipeline runs
-        result = run_cli("pipeline", data_dir=district.data_dir)
-        # AND someone tries to publish what the failed build left
-        publish = run_cli("publish", data_dir=district.data_dir)
-    finally:
-        failing_test.unlink()
+    signals = "digital_engagement.digital_activity_signals"
+    with duckdb.connect(str(district.warehouse)) as conn:
+        conn.execute(
+            f"insert into {signals} select * from {signals} "
+            f"where _file_sha256 = (select min(_file_sha256) from {signals}) limit 1"
+        )
+    # WHEN the pipeline runs
+    result = run_cli("pipeline", data_dir=district.data_dir)
+    # AND someone tries to publish what the failed build left
+    publish = run_cli("publish", data_dir=district.data_dir)
     # THEN the pipeline fails at the build and never reaches publish
     assert result.returncode != 0
     assert "build failed" in result.stderr
@@ -429,7 +428,12 @@ def test_failing_dbt_test_never_publishes(tmp_path: Path) -> None:
     # AND the published file is exactly the one from before
     assert (_sha256(district.serving), district.serving.stat().st_ino) == published
     assert not (district.data_dir / "serving_next.duckdb").exists()
-    # AND once the test passes again, the next run publishes the new data
+    assert "unique_digital_activity_signals_event_id" in result.stdout
+    # AND once the invariant holds again, the next run publishes the new data
+    with duckdb.connect(str(district.warehouse)) as conn:
+        conn.execute(
+            f"create or replace table {signals} as select distinct * from {signals}"
+        )
     ok(run_cli("pipeline", data_dir=district.data_dir))
     assert (
         District(district.data_dir).scalar(

@@ -14,7 +14,8 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import PROJECT_DIR, District, PublishedDistrict, ok, run_cli
+from helpers.cli import PROJECT_DIR, ok, run_cli
+from helpers.district import District, PublishedDistrict
 
 pytestmark = pytest.mark.slow
 

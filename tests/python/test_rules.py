@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import yaml
-from conftest import PROJECT_DIR
+from helpers.cli import PROJECT_DIR
 
 # OEA's metadata.csv entity names -> our raw tables.
 CONTOSO_FILES = {  # OEA lists these two under each other's name; the files decide

@@ -8,7 +8,8 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import District, csv_rows, generate, ok, run_cli, with_findings
+from helpers.cli import ok, run_cli, with_findings
+from helpers.district import District, csv_rows, generate
 
 from loaders.sources.contoso_sis import STUDENT_ATTENDANCE_HEADER
 from loaders.sources.iready import COMPREHENSIVE_LESSON_ACTIVITY_HEADER

@@ -9,7 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
-from conftest import District
+
+from helpers.district import District
 
 REPORT = "comprehensive_student_lesson_activity_with_standards"
 EVENT_OBJECTS = (

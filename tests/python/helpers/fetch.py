@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from conftest import District, csv_rows, run_cli
-from sftp_servers import SftpServer
+from helpers.cli import run_cli
+from helpers.district import District, csv_rows
+from helpers.sftp_servers import SftpServer
 
 # Deliveries are old enough to be past any settle time unless a test says otherwise.
 DELIVERED = datetime(2024, 9, 3, 6, 0, 0, tzinfo=UTC).timestamp()
