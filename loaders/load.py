@@ -20,6 +20,7 @@ import csv
 import io
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -141,6 +142,7 @@ def _load_batch(
             _load_one(conn, landing_dir, source, found, recheck)
             for source, found in batch
         ]
+        outcomes = _reject_repeats_across_files(conn, batch, outcomes)
     except _Unreadable as unreadable:
         conn.rollback()
         if len(batch) > 1:
@@ -155,6 +157,109 @@ def _load_batch(
         ]
     conn.commit()
     return outcomes
+
+
+def _reject_repeats_across_files(
+    conn: duckdb.DuckDBPyConnection,
+    batch: list[tuple[Source, Found]],
+    outcomes: list[FileOutcome],
+) -> list[FileOutcome]:
+    """In tables whose deliveries add records, reject the records of this batch's
+    files that another file delivered first (loaders/readers/rules.py), and bring
+    the files' manifest rows and outcomes up to date."""
+    new: dict[str, tuple[DeliveredFile, list[rules.NewVersion]]] = {}
+    for (_, found), outcome in zip(batch, outcomes, strict=True):
+        if (
+            outcome.new
+            and outcome.status == "loaded"
+            and outcome.rows_loaded
+            and isinstance(found, DeliveredFile)
+            and found.table.deliveries == "add"
+            and outcome.file_id is not None
+        ):
+            sha = conn.execute(
+                "select file_sha256 from loader.manifest where file_id = ?",
+                [outcome.file_id],
+            ).fetchone()[0]
+            version = rules.NewVersion(outcome.file_id, outcome.relative_path, sha)
+            _, versions = new.setdefault(found.table.qualified_name, (found, []))
+            versions.append(version)
+    rejected: dict[int, int] = {}
+    for found, versions in new.values():
+        rules.across_files(conn, found.table, found.header, versions)
+        for file_id, count in _move_crossed(conn, found).items():
+            rejected[file_id] = count
+    if not rejected:
+        return outcomes
+    updated = []
+    for outcome in outcomes:
+        count = rejected.get(outcome.file_id or -1, 0)
+        if count:
+            conn.execute(
+                "update loader.manifest set rows_loaded = rows_loaded - ?, "
+                "rows_rejected = rows_rejected + ?, is_finding = true "
+                "where file_id = ?",
+                [count, count, outcome.file_id],
+            )
+            outcome = replace(
+                outcome,
+                rows_loaded=outcome.rows_loaded - count,
+                rows_rejected=outcome.rows_rejected + count,
+            )
+        updated.append(outcome)
+    return updated
+
+
+def _move_crossed(
+    conn: duckdb.DuckDBPyConnection, found: DeliveredFile
+) -> dict[int, int]:
+    """Move temp.he_crossed's records from the raw table to the rejects; return how
+    many each file lost."""
+    table = found.table
+    position = (
+        f"delivered.{quote_ident(RECORD_COLUMN)}"
+        if RECORD_COLUMN in table.metadata_columns
+        else "null"
+    )
+    record = _record_text(found)
+    conn.execute(
+        "insert into loader.rejects (file_id, file_path, line, reason, record, rule) "
+        f"select he_crossed.file_id, he_crossed.file_path, he_crossed._source_row, "
+        f"he_crossed.reason, {record}, he_crossed.rule "
+        f"from {table.qualified_name} as delivered "
+        "inner join he_crossed "
+        "on delivered._source_file = he_crossed.file_path "
+        "and delivered._source_row = he_crossed._source_row "
+        f"and {position} is not distinct from he_crossed.he_record "
+        "inner join loader.manifest "
+        "on manifest.file_id = he_crossed.file_id "
+        "and delivered._file_sha256 = manifest.file_sha256"
+    )
+    conn.execute(
+        f"delete from {table.qualified_name} as delivered "
+        "where exists (select 1 from he_crossed inner join loader.manifest "
+        "on manifest.file_id = he_crossed.file_id "
+        "where delivered._source_file = he_crossed.file_path "
+        "and delivered._file_sha256 = manifest.file_sha256 "
+        "and delivered._source_row = he_crossed._source_row "
+        f"and he_crossed.he_record is not distinct from {position})"
+    )
+    return dict(
+        conn.execute(
+            "select file_id, count(*) from he_crossed group by file_id"
+        ).fetchall()
+    )
+
+
+def _record_text(found: DeliveredFile) -> str:
+    """A rejected record's text, from its row in the raw table (`delivered`)."""
+    if found.reader == "json_pages":
+        return (
+            f"cast(to_json(struct_pack({', '.join(_json_fields(found))})) as varchar)"
+        )
+    return " || ',' || ".join(
+        f"coalesce(delivered.{quote_ident(name)}, '')" for name in found.header
+    )
 
 
 class _Unreadable(Exception):
@@ -288,7 +393,7 @@ def _insert(
         loaded_at=utc_now(),
     )
     read = readers.read(conn, found, target, fingerprinted.encoding)
-    rules.decide(conn, found, target)
+    rules.within_file(conn, found, target)
     file_id = Manifest(conn).next_file_id()
     rows_rejected = _move_to_rejects(conn, found, target, file_id)
     rows_loaded = read.rows_read - _decided(conn)
@@ -329,13 +434,7 @@ def _move_to_rejects(
     ).fetchone()[0]
     if not _decided(conn):
         return rejected
-    record = (
-        f"cast(to_json(struct_pack({', '.join(_json_fields(found))})) as varchar)"
-        if found.reader == "json_pages"
-        else " || ',' || ".join(
-            f"coalesce(delivered.{quote_ident(name)}, '')" for name in found.header
-        )
-    )
+    record = _record_text(found)
     position = (
         f"delivered.{quote_ident(RECORD_COLUMN)}"
         if RECORD_COLUMN in found.table.metadata_columns

@@ -48,6 +48,7 @@ class FileOutcome:
     rows_padded: int = 0
     rows_flagged: int = 0
     quiet: bool = False  # expected and harmless (e.g. a schema file): log at debug
+    file_id: int | None = None  # the manifest row written for it (new outcomes)
 
     @property
     def is_finding(self) -> bool:
@@ -340,4 +341,5 @@ class ManifestRecord:
             rows_padded=rows_padded or 0,
             rows_flagged=rows_flagged,
             quiet=quiet,
+            file_id=file_id,
         )

@@ -1,9 +1,9 @@
 """Which of a file's inserted records stay, and why the others do not.
 
-`decide` fills temp.he_decisions with one row per record that must not stay: its
-line (and place in a JSON page), the reason (may quote the delivered value: it stays
-in restricted.duckdb) and the rule (the reason without any value, which is what may
-be published). In order:
+`within_file` fills temp.he_decisions with one row per record of a file that must not
+stay: its line (and place in a JSON page), the reason (may quote the delivered value:
+it stays in restricted.duckdb) and the rule (the reason without any value, which is
+what may be published); `across_files` does the same for a batch of files. In order:
 
 1. **Values.** A required column is empty, or a value breaks its column's check
    ("AttendanceCode 'X' is not P or A").
@@ -11,14 +11,17 @@ be published). In order:
    key (the table's `key`, or the whole record) keep the later one: an earlier
    record with other values is "superseded by line N"; a repeat of the kept record
    is "duplicate of line N", naming the first of them, which is the one kept.
-3. **Repeats across files** (tables whose deliveries add records): a record whose key
-   the current version of another file already holds is "duplicate of <file> line
-   N" (same values) or "conflicts with <file> line N, which was loaded first and is
-   kept". A record therefore never counts twice; a restatement of the same file is
-   not a repeat but its new version.
+3. **Repeats across files** (tables whose deliveries add records), once per batch of
+   files: a record whose key the current version of another file already holds is
+   "duplicate of <file> line N" (same values) or "conflicts with <file> line N, which
+   was loaded first and is kept". A record therefore never counts twice; a
+   restatement of the same file is not a repeat but its new version. (Once per batch,
+   not per file: it reads the table's keys, which grow with the history.)
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import duckdb
 
@@ -33,11 +36,12 @@ DUPLICATE_ACROSS_RULE = "duplicate of a record another file delivered first"
 CONFLICT_ACROSS_RULE = "conflicts with a record another file delivered first"
 
 
-def decide(
+def within_file(
     conn: duckdb.DuckDBPyConnection, found: DeliveredFile, target: Target
 ) -> None:
     """Fill temp.he_decisions (_source_row, he_record, reason, rule) for the records
-    of `target`'s file version that must not stay in the raw table."""
+    of `target`'s file version that break a value rule or repeat another record of
+    the file."""
     table = found.table
     record = (
         quote_ident(RECORD_COLUMN)
@@ -63,11 +67,6 @@ def decide(
     )
     key = [name for name in table.key if name not in target.constants]
     repeats = _within_file_sql(key or list(found.header), list(found.header))
-    across = (
-        _across_files_sql(found, target)
-        if table.deliveries == "add"
-        else "select * from he_values where false"
-    )
     conn.execute("delete from temp.he_decisions")
     conn.execute(
         f"""
@@ -78,23 +77,11 @@ def decide(
             where he_reason is not null
         ),
 
-        within_file as ({repeats}),
+        within_file as ({repeats})
 
-        across_files as ({across})
-
-        select
-            _source_row,
-            he_record,
-            arg_min(reason, precedence) as reason,
-            arg_min(rule, precedence) as rule
-        from (
-            select *, 1 as precedence from he_values
-            union all
-            select *, 2 from within_file
-            union all
-            select *, 3 from across_files
-        )
-        group by _source_row, he_record
+        select _source_row, he_record, reason, rule from he_values
+        union all
+        select _source_row, he_record, reason, rule from within_file
         """
     )
 
@@ -157,82 +144,120 @@ def _key_label(key: list[str]) -> str:
     return ", ".join(key).replace("'", "''")
 
 
-def _across_files_sql(found: DeliveredFile, target: Target) -> str:
-    """Records whose key the current version of another path of the table holds."""
-    table = found.table
-    key = list(table.key) or list(found.header)
+@dataclass(frozen=True)
+class NewVersion:
+    """A file version this batch loaded into a table whose deliveries add records."""
+
+    file_id: int
+    file_path: str
+    file_sha256: str
+
+
+def across_files(
+    conn: duckdb.DuckDBPyConnection,
+    table: RawTable,
+    header: tuple[str, ...],
+    versions: list[NewVersion],
+) -> None:
+    """Fill temp.he_crossed (file_id, file_path, _source_row, he_record, reason,
+    rule) with the records of `versions` whose key a current version of another
+    path holds: of all current records with one key, the one loaded first stays.
+    The table's keys are read once for the whole batch."""
+    key = list(table.key) or list(header)
+    by_key = ", ".join(f"current_rows.{quote_ident(name)}" for name in key)
     matches = " and ".join(
-        f"candidates.{quote_ident(name)} is not distinct from held.{quote_ident(name)}"
+        f"current_rows.{quote_ident(name)} is not distinct from "
+        f"new_keys.{quote_ident(name)}"
         for name in key
     )
-    same = " and ".join(
-        f"candidates.{quote_ident(name)} is not distinct from held.{quote_ident(name)}"
-        for name in found.header
-    )
     record = (
-        f"coalesce(' record ' || held.{quote_ident(RECORD_COLUMN)}, '')"
+        quote_ident(RECORD_COLUMN)
         if RECORD_COLUMN in table.metadata_columns
-        else "''"
+        else "cast(null as bigint)"
     )
-    return f"""
-        with current_elsewhere as (
-            select file_path, file_sha256
+    content = ", ".join(quote_ident(name) for name in header)
+    new_ids = ", ".join(str(version.file_id) for version in versions)
+    conn.execute("drop table if exists temp.he_crossed")
+    conn.execute(
+        f"""
+        create temp table he_crossed as
+        with current_versions as (
+            select file_id, file_path, file_sha256
             from loader.manifest
             where
                 source = {literal(table.source)}
                 and table_name = {literal(table.name)}
                 and status = 'loaded'
-                and file_path <> {literal(target.file_path)}
             qualify row_number() over (
                 partition by file_path order by file_id desc
             ) = 1
         ),
 
-        held as (
-            select delivered.*
-            from {table.qualified_name} as delivered
-            inner join current_elsewhere
-                on
-                    delivered._source_file = current_elsewhere.file_path
-                    and delivered._file_sha256 = current_elsewhere.file_sha256
-        ),
-
-        candidates as (
-            select * from he_delivered where he_reason is null
-        ),
-
-        matched as (
+        current_rows as (
             select
-                candidates.he_row,
-                candidates._source_row,
-                candidates.he_record,
-                held._source_file || ' line ' || held._source_row || {record}
-                    as held_where,
-                {same} as is_same,
+                delivered.*,
+                {record} as he_record,
+                current_versions.file_id
+            from {table.qualified_name} as delivered
+            inner join current_versions
+                on
+                    delivered._source_file = current_versions.file_path
+                    and delivered._file_sha256 = current_versions.file_sha256
+        ),
+
+        new_keys as (
+            select distinct {", ".join(quote_ident(name) for name in key)}
+            from current_rows
+            where file_id in ({new_ids})
+        ),
+
+        contested as (
+            select
+                current_rows.file_id,
+                current_rows._source_file,
+                current_rows._source_row,
+                current_rows.he_record,
+                hash({content}) as content_hash,
                 row_number() over (
-                    partition by candidates.he_row
-                    order by held._source_file, held._source_row
-                ) as match_number
-            from candidates
-            inner join held on {matches}
+                    partition by {by_key}
+                    order by current_rows.file_id, current_rows._source_row,
+                        current_rows.he_record
+                ) as arrival,
+                first_value(current_rows._source_file || ' line '
+                    || current_rows._source_row
+                    || coalesce(' record ' || current_rows.he_record, ''))
+                over (
+                    partition by {by_key}
+                    order by current_rows.file_id, current_rows._source_row,
+                        current_rows.he_record
+                ) as kept_where,
+                first_value(hash({content})) over (
+                    partition by {by_key}
+                    order by current_rows.file_id, current_rows._source_row,
+                        current_rows.he_record
+                ) as kept_hash
+            from current_rows
+            semi join new_keys on {matches}
         )
 
         select
-            he_row,
+            file_id,
+            _source_file as file_path,
             _source_row,
             he_record,
             case
-                when is_same then 'duplicate of ' || held_where
-                else 'conflicts with ' || held_where
+                when content_hash = kept_hash then 'duplicate of ' || kept_where
+                else 'conflicts with ' || kept_where
                     || ', which was loaded first and is kept'
             end as reason,
             case
-                when is_same then {literal(DUPLICATE_ACROSS_RULE)}
+                when content_hash = kept_hash then {literal(DUPLICATE_ACROSS_RULE)}
                 else {literal(CONFLICT_ACROSS_RULE)}
             end as rule
-        from matched
-        where match_number = 1
-    """
+        from contested
+        where arrival > 1 and file_id in ({new_ids})
+        """
+    )
 
 
 def _value_reason_sql(table: RawTable, header: tuple[str, ...]) -> str:
