@@ -2,11 +2,12 @@
 
 For every file below <landing>/<source>/ that is new or changed (see
 loaders/manifest.py for how that is decided and for the statuses), the loader reads
-it (loaders/readers/), decides which records load (loaders/readers/rules.py) and
-writes, in one transaction: the loaded rows into raw_<source>.<table> with their file
-and line, every other record into loader.rejects with its line and the reason, rows
-that load but deserve a look into loader.flags, and the file's manifest row. A crash
-leaves either all of them or none.
+it (loaders/readers/: the new files of one table together), decides which records
+load (loaders/readers/rules.py) and writes, in one transaction per batch of files:
+the loaded rows into raw_<source>.<table> with their file and line, every other
+record into loader.rejects with its line and the reason, rows that load but deserve
+a look into loader.flags, and each file's manifest row. A crash leaves either all of
+them or none.
 
 Every record of a file ends in exactly one place: loaded, or rejected with a reason
 (a value that does not parse, a repeat of another record, a line that is not a
@@ -19,8 +20,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -133,16 +135,23 @@ def _load_batch(
     recheck: _RecheckWindow,
 ) -> list[FileOutcome]:
     """Load files in one transaction (a commit costs about as much as reading a
-    file). Each file's rows, rejects and manifest row are in it together. If one
-    file breaks DuckDB's reader, everything is rolled back and the files are loaded
-    again one transaction each, so only that file is quarantined."""
+    file): each file's rows, rejects and manifest row are in it together. The files
+    of one table that read alike are read as one group. If a file breaks DuckDB's
+    reader, everything is rolled back and the files are loaded again one
+    transaction each, so only that file is quarantined."""
     conn.begin()
     try:
-        outcomes = [
-            _load_one(conn, landing_dir, source, found, recheck)
+        decided = [
+            _decide(conn, landing_dir, source, found, recheck)
             for source, found in batch
         ]
-        outcomes = _reject_repeats_across_files(conn, batch, outcomes)
+        pending = [item for item in decided if isinstance(item, _Pending)]
+        loaded = _load_groups(conn, pending)
+        outcomes = [
+            loaded[item.record.file_path] if isinstance(item, _Pending) else item
+            for item in decided
+        ]
+        outcomes = _reject_repeats_across_files(conn, pending, outcomes)
     except _Unreadable as unreadable:
         conn.rollback()
         if len(batch) > 1:
@@ -151,6 +160,7 @@ def _load_batch(
                 for item in batch
                 for outcome in _load_batch(conn, landing_dir, [item], recheck)
             ]
+        assert unreadable.record is not None
         conn.begin()
         outcomes = [
             unreadable.record.write(conn, "quarantined", reason=unreadable.reason)
@@ -159,114 +169,21 @@ def _load_batch(
     return outcomes
 
 
-def _reject_repeats_across_files(
-    conn: duckdb.DuckDBPyConnection,
-    batch: list[tuple[Source, Found]],
-    outcomes: list[FileOutcome],
-) -> list[FileOutcome]:
-    """In tables whose deliveries add records, reject the records of this batch's
-    files that another file delivered first (loaders/readers/rules.py), and bring
-    the files' manifest rows and outcomes up to date."""
-    new: dict[str, tuple[DeliveredFile, list[rules.NewVersion]]] = {}
-    for (_, found), outcome in zip(batch, outcomes, strict=True):
-        if (
-            outcome.new
-            and outcome.status == "loaded"
-            and outcome.rows_loaded
-            and isinstance(found, DeliveredFile)
-            and found.table.deliveries == "add"
-            and outcome.file_id is not None
-        ):
-            sha = conn.execute(
-                "select file_sha256 from loader.manifest where file_id = ?",
-                [outcome.file_id],
-            ).fetchone()[0]
-            version = rules.NewVersion(outcome.file_id, outcome.relative_path, sha)
-            _, versions = new.setdefault(found.table.qualified_name, (found, []))
-            versions.append(version)
-    rejected: dict[int, int] = {}
-    for found, versions in new.values():
-        rules.across_files(conn, found.table, found.header, versions)
-        for file_id, count in _move_crossed(conn, found).items():
-            rejected[file_id] = count
-    if not rejected:
-        return outcomes
-    updated = []
-    for outcome in outcomes:
-        count = rejected.get(outcome.file_id or -1, 0)
-        if count:
-            conn.execute(
-                "update loader.manifest set rows_loaded = rows_loaded - ?, "
-                "rows_rejected = rows_rejected + ?, is_finding = true "
-                "where file_id = ?",
-                [count, count, outcome.file_id],
-            )
-            outcome = replace(
-                outcome,
-                rows_loaded=outcome.rows_loaded - count,
-                rows_rejected=outcome.rows_rejected + count,
-            )
-        updated.append(outcome)
-    return updated
+@dataclass(frozen=True)
+class _Pending:
+    """A file whose records are to be read; its manifest row is written after."""
 
-
-def _move_crossed(
-    conn: duckdb.DuckDBPyConnection, found: DeliveredFile
-) -> dict[int, int]:
-    """Move temp.he_crossed's records from the raw table to the rejects; return how
-    many each file lost."""
-    table = found.table
-    position = (
-        f"delivered.{quote_ident(RECORD_COLUMN)}"
-        if RECORD_COLUMN in table.metadata_columns
-        else "null"
-    )
-    record = _record_text(found)
-    conn.execute(
-        "insert into loader.rejects (file_id, file_path, line, reason, record, rule) "
-        f"select he_crossed.file_id, he_crossed.file_path, he_crossed._source_row, "
-        f"he_crossed.reason, {record}, he_crossed.rule "
-        f"from {table.qualified_name} as delivered "
-        "inner join he_crossed "
-        "on delivered._source_file = he_crossed.file_path "
-        "and delivered._source_row = he_crossed._source_row "
-        f"and {position} is not distinct from he_crossed.he_record "
-        "inner join loader.manifest "
-        "on manifest.file_id = he_crossed.file_id "
-        "and delivered._file_sha256 = manifest.file_sha256"
-    )
-    conn.execute(
-        f"delete from {table.qualified_name} as delivered "
-        "where exists (select 1 from he_crossed inner join loader.manifest "
-        "on manifest.file_id = he_crossed.file_id "
-        "where delivered._source_file = he_crossed.file_path "
-        "and delivered._file_sha256 = manifest.file_sha256 "
-        "and delivered._source_row = he_crossed._source_row "
-        f"and he_crossed.he_record is not distinct from {position})"
-    )
-    return dict(
-        conn.execute(
-            "select file_id, count(*) from he_crossed group by file_id"
-        ).fetchall()
-    )
-
-
-def _record_text(found: DeliveredFile) -> str:
-    """A rejected record's text, from its row in the raw table (`delivered`)."""
-    if found.reader == "json_pages":
-        return (
-            f"cast(to_json(struct_pack({', '.join(_json_fields(found))})) as varchar)"
-        )
-    return " || ',' || ".join(
-        f"coalesce(delivered.{quote_ident(name)}, '')" for name in found.header
-    )
+    found: DeliveredFile
+    record: ManifestRecord
+    fingerprint: Fingerprint
 
 
 class _Unreadable(Exception):
-    """DuckDB's reader failed on a file in a way its rejects could not absorb."""
+    """DuckDB's reader failed on a file in a way its rejects could not absorb (in a
+    group of several files: on one of them, found by loading them one by one)."""
 
     def __init__(
-        self, record: ManifestRecord, error: duckdb.Error, reader: str
+        self, record: ManifestRecord | None, error: duckdb.Error, reader: str
     ) -> None:
         super().__init__(str(error))
         self.record = record
@@ -278,13 +195,15 @@ def _path_of(found: Found) -> Path:
     return found.path if isinstance(found, DeliveredFile) else found
 
 
-def _load_one(
+def _decide(
     conn: duckdb.DuckDBPyConnection,
     landing_dir: Path,
     source: Source,
     found: Found,
     recheck: _RecheckWindow,
-) -> FileOutcome:
+) -> FileOutcome | _Pending:
+    """What becomes of a landed file short of reading its records: unchanged,
+    ignored, quarantined, a duplicate, or to be read."""
     path = _path_of(found)
     relative = (
         found.relative_path
@@ -358,150 +277,282 @@ def _load_one(
             "where _source_file = ? and _file_sha256 = ?",
             [relative, fingerprinted.sha256],
         )
+    return _Pending(found, record, fingerprinted)
+
+
+def _load_groups(
+    conn: duckdb.DuckDBPyConnection, pending: list[_Pending]
+) -> dict[str, FileOutcome]:
+    """Read the pending files, one group per table and way of reading (a JSON file
+    alone); return each file's outcome, its manifest row written."""
+    groups: dict[tuple[object, ...], list[_Pending]] = {}
+    for item in pending:
+        found = item.found
+        key = (
+            found.table.qualified_name,
+            found.reader,
+            found.header,
+            item.fingerprint.encoding,
+            tuple(_constants(found)),
+            item.record.file_path if found.reader == "json_pages" else "",
+        )
+        groups.setdefault(key, []).append(item)
+    outcomes: dict[str, FileOutcome] = {}
+    for items in groups.values():
+        outcomes.update(_load_group(conn, items))
+    return outcomes
+
+
+def _constants(found: DeliveredFile) -> dict[str, str]:
+    """The file's metadata values (e.g. `_user_type`), the same for every row."""
+    return {
+        name: value
+        for name, value in found.metadata.items()
+        if name in found.table.metadata_columns and name != RECORD_COLUMN
+    }
+
+
+def _load_group(
+    conn: duckdb.DuckDBPyConnection, items: list[_Pending]
+) -> dict[str, FileOutcome]:
+    found = items[0].found
+    manifest = Manifest(conn)
+    now = utc_now()
+    group = readers.Group(
+        table=found.table,
+        reader=found.reader,
+        header=found.header,
+        encoding=items[0].fingerprint.encoding,
+        files=tuple(
+            readers.GroupFile(
+                path=item.found.path,
+                file_path=item.record.file_path,
+                file_sha256=item.record.file_sha256,
+                file_id=manifest.next_file_id(),
+                constants=_constants(item.found),
+                loaded_at=now + timedelta(microseconds=number),
+            )
+            for number, item in enumerate(items)
+        ),
+    )
     try:
         restricted.ensure_raw_table(conn, found.table)
-        return _insert(conn, found, record, fingerprinted)
+        read = readers.read(conn, group)
+        rules.within_file(conn, group)
+        decided, structural = _move_to_rejects(conn, group)
+        flagged = _insert_flags(conn, group)
     except duckdb.OutOfMemoryException as error:
-        # Not the file's fault: stop the run (the batch rolls back), never quarantine.
+        # Not the files' fault: stop the run (the batch rolls back), never quarantine.
         raise LoadError(
-            f"DuckDB ran out of memory loading {relative} ({error}). Nothing of "
+            f"DuckDB ran out of memory loading {_names(items)} ({error}). Nothing of "
             f"this batch was kept; raise HE_MEMORY_LIMIT (now {memory_limit()}) and "
             "run again."
         ) from error
     except duckdb.Error as error:
+        record = items[0].record if len(items) == 1 else None
         raise _Unreadable(record, error, found.reader) from error
+    outcomes = {}
+    for item, file in zip(items, group.files, strict=True):
+        name = item.record.file_path
+        rows_loaded = read.rows_read[name] - decided.get(name, 0)
+        rows_rejected = decided.get(name, 0) + structural.get(name, 0)
+        outcomes[name] = item.record.write(
+            conn,
+            "loaded",
+            file_id=file.file_id,
+            rows=(rows_loaded + rows_rejected, rows_loaded, rows_rejected),
+            rows_padded=read.rows_padded[name],
+            rows_flagged=flagged.get(name, 0),
+            columns_from=item.found.columns_from,
+            reason=(
+                None
+                if item.fingerprint.is_utf8
+                else "not UTF-8 text: read as Latin-1 (ISO-8859-1); export as UTF-8"
+            ),
+        )
+    return outcomes
 
 
-def _insert(
-    conn: duckdb.DuckDBPyConnection,
-    found: DeliveredFile,
-    record: ManifestRecord,
-    fingerprinted: Fingerprint,
-) -> FileOutcome:
-    """Read the file into its raw table, move the records that must not stay to the
-    rejects, record flags and the manifest row; must run inside a transaction."""
-    target = readers.Target(
-        table=found.table.qualified_name,
-        columns=found.header,
-        constants={
-            name: value
-            for name, value in found.metadata.items()
-            if name in found.table.metadata_columns
-        },
-        file_path=record.file_path,
-        file_sha256=record.file_sha256,
-        loaded_at=utc_now(),
-    )
-    read = readers.read(conn, found, target, fingerprinted.encoding)
-    rules.within_file(conn, found, target)
-    file_id = Manifest(conn).next_file_id()
-    rows_rejected = _move_to_rejects(conn, found, target, file_id)
-    rows_loaded = read.rows_read - _decided(conn)
-    rows_flagged = _insert_flags(conn, found, target, file_id)
-    return record.write(
-        conn,
-        "loaded",
-        file_id=file_id,
-        rows=(rows_loaded + rows_rejected, rows_loaded, rows_rejected),
-        rows_padded=read.rows_padded,
-        rows_flagged=rows_flagged,
-        columns_from=found.columns_from,
-        reason=(
-            None
-            if fingerprinted.is_utf8
-            else "not UTF-8 text: read as Latin-1 (ISO-8859-1); export as UTF-8"
-        ),
-    )
+def _names(items: list[_Pending]) -> str:
+    first = items[0].record.file_path
+    return first if len(items) == 1 else f"{first} (and {len(items) - 1} more files)"
 
 
-def _decided(conn: duckdb.DuckDBPyConnection) -> int:
-    return conn.execute("select count(*) from temp.he_decisions").fetchone()[0]
+def _counts(conn: duckdb.DuckDBPyConnection, sql: str) -> dict[str, int]:
+    return dict(conn.execute(sql).fetchall())
 
 
 def _move_to_rejects(
-    conn: duckdb.DuckDBPyConnection,
-    found: DeliveredFile,
-    target: readers.Target,
-    file_id: int,
-) -> int:
+    conn: duckdb.DuckDBPyConnection, group: readers.Group
+) -> tuple[dict[str, int], dict[str, int]]:
     """Records decided against, and lines that are not records, into loader.rejects
     with their line, the reason and the rule; the records leave the raw table.
-    Returns how many lines were rejected."""
-    rejected = conn.execute(
-        "insert into loader.rejects (file_id, file_path, line, reason, record, rule) "
-        "select ?, ?, line, reason, record, rule from he_structural",
-        [file_id, target.file_path],
-    ).fetchone()[0]
-    if not _decided(conn):
-        return rejected
-    record = _record_text(found)
-    position = (
-        f"delivered.{quote_ident(RECORD_COLUMN)}"
-        if RECORD_COLUMN in found.table.metadata_columns
-        else "null"
-    )
-    file_rows = (
-        f"from {target.table} as delivered inner join he_decisions "
-        "on delivered._source_row = he_decisions._source_row "
-        f"and {position} is not distinct from he_decisions.he_record "
-        "where delivered._source_file = ? and delivered._file_sha256 = ?"
-    )
-    rejected += conn.execute(
-        "insert into loader.rejects (file_id, file_path, line, reason, record, rule) "
-        f"select ?, ?, he_decisions._source_row, he_decisions.reason, {record}, "
-        f"he_decisions.rule {file_rows}",
-        [file_id, target.file_path, target.file_path, target.file_sha256],
-    ).fetchone()[0]
+    Returns, by file, the records and the other lines rejected."""
     conn.execute(
-        f"delete from {target.table} as delivered "
-        "where delivered._source_file = ? and delivered._file_sha256 = ? "
-        "and exists (select 1 from he_decisions "
-        "where he_decisions._source_row = delivered._source_row "
-        f"and he_decisions.he_record is not distinct from {position})",
-        [target.file_path, target.file_sha256],
+        "insert into loader.rejects (file_id, file_path, line, reason, record, rule) "
+        "select files.file_id, files.file_path, structural.line, structural.reason, "
+        "structural.record, structural.rule "
+        "from temp.he_structural as structural inner join temp.he_files as files "
+        "on structural.file_path = files.file_path"
     )
-    return rejected
+    structural = _counts(
+        conn, "select file_path, count(*) from temp.he_structural group by all"
+    )
+    decided = _counts(
+        conn, "select file_path, count(*) from temp.he_decisions group by all"
+    )
+    if not decided:
+        return decided, structural
+    position = (
+        f"delivered.{quote_ident(RECORD_COLUMN)}" if group.has_records else "null"
+    )
+    conn.execute(
+        "insert into loader.rejects (file_id, file_path, line, reason, record, rule) "
+        "select files.file_id, files.file_path, decisions._source_row, "
+        f"decisions.reason, {_record_text(group.reader, group.header)}, decisions.rule "
+        f"{group.rows_sql()} "
+        "inner join temp.he_decisions as decisions "
+        "on decisions.file_path = delivered._source_file "
+        "and decisions._source_row = delivered._source_row "
+        f"and decisions.he_record is not distinct from {position}"
+    )
+    conn.execute(
+        f"delete from {group.table.qualified_name} as delivered "
+        "where exists (select 1 from temp.he_decisions as decisions "
+        "inner join temp.he_files as files on decisions.file_path = files.file_path "
+        "where decisions.file_path = delivered._source_file "
+        "and files.file_sha256 = delivered._file_sha256 "
+        "and decisions._source_row = delivered._source_row "
+        f"and decisions.he_record is not distinct from {position})"
+    )
+    return decided, structural
 
 
-def _json_fields(found: DeliveredFile) -> list[str]:
-    return [
-        f"{quote_ident(name)} := delivered.{quote_ident(name)}" for name in found.header
-    ]
+def _record_text(reader: str, header: tuple[str, ...]) -> str:
+    """A rejected record's text, from its row in the raw table (`delivered`)."""
+    if reader == "json_pages":
+        fields = ", ".join(
+            f"{quote_ident(name)} := delivered.{quote_ident(name)}" for name in header
+        )
+        return f"cast(to_json(struct_pack({fields})) as varchar)"
+    return " || ',' || ".join(
+        f"coalesce(delivered.{quote_ident(name)}, '')" for name in header
+    )
 
 
 def _insert_flags(
-    conn: duckdb.DuckDBPyConnection,
-    found: DeliveredFile,
-    target: readers.Target,
-    file_id: int,
-) -> int:
+    conn: duckdb.DuckDBPyConnection, group: readers.Group
+) -> dict[str, int]:
     """Loaded rows that break a table's flag rule, into loader.flags; each rule that
-    matched is logged with its count."""
-    flagged = 0
-    for flag in found.table.flags:
-        if not set(_quoted_names(flag.predicate)) <= set(found.header):
-            continue  # the file does not carry the column the rule reads
-        count = conn.execute(
+    matched is logged with its count per file. Returns the flagged rows by file."""
+    flagged: dict[str, int] = {}
+    for flag in group.table.flags:
+        if not set(_quoted_names(flag.predicate)) <= set(group.header):
+            continue  # the files do not carry the column the rule reads
+        rows = conn.execute(
             "insert into loader.flags (file_id, file_path, line, rule) "
-            f"select ?, ?, _source_row, ? from {target.table} "
-            f"where _source_file = ? and _file_sha256 = ? and ({flag.predicate})",
-            [
-                file_id,
-                target.file_path,
-                flag.rule,
-                target.file_path,
-                target.file_sha256,
-            ],
-        ).fetchone()[0]
-        if count:
-            log.warning("%s: %s rows: %s", target.file_path, f"{count:,}", flag.rule)
-        flagged += count
+            "select files.file_id, files.file_path, delivered._source_row, ? "
+            f"{group.rows_sql()} where ({_qualified(flag.predicate)}) "
+            "returning file_path",
+            [flag.rule],
+        ).fetchall()
+        by_file = Counter(name for (name,) in rows)
+        for name, count in sorted(by_file.items()):
+            log.warning("%s: %s rows: %s", name, f"{count:,}", flag.rule)
+            flagged[name] = flagged.get(name, 0) + count
     return flagged
 
 
 def _quoted_names(predicate: str) -> list[str]:
     """The "quoted" column names a flag's predicate reads."""
     return predicate.split('"')[1::2]
+
+
+def _qualified(predicate: str) -> str:
+    """A flag's predicate reading its "quoted" columns from `delivered`."""
+    parts = predicate.split('"')
+    return "".join(
+        f'delivered."{part}"' if index % 2 else part for index, part in enumerate(parts)
+    )
+
+
+def _reject_repeats_across_files(
+    conn: duckdb.DuckDBPyConnection,
+    pending: list[_Pending],
+    outcomes: list[FileOutcome],
+) -> list[FileOutcome]:
+    """In tables whose deliveries add records, reject the records of this batch's
+    files that another file delivered first (loaders/readers/rules.py), and bring
+    the files' manifest rows and outcomes up to date."""
+    by_path = {outcome.relative_path: outcome for outcome in outcomes}
+    new: dict[str, tuple[DeliveredFile, list[rules.NewVersion]]] = {}
+    for item in pending:
+        outcome = by_path[item.record.file_path]
+        if item.found.table.deliveries != "add" or not outcome.rows_loaded:
+            continue
+        assert outcome.file_id is not None
+        _, versions = new.setdefault(item.found.table.qualified_name, (item.found, []))
+        versions.append(
+            rules.NewVersion(
+                outcome.file_id, item.record.file_path, item.record.file_sha256
+            )
+        )
+    rejected: dict[int, int] = {}
+    for found, versions in new.values():
+        rules.across_files(conn, found.table, found.header, versions)
+        rejected.update(_move_crossed(conn, found))
+    if not rejected:
+        return outcomes
+    updated = []
+    for outcome in outcomes:
+        count = rejected.get(outcome.file_id or -1, 0)
+        if count:
+            conn.execute(
+                "update loader.manifest set rows_loaded = rows_loaded - ?, "
+                "rows_rejected = rows_rejected + ?, is_finding = true "
+                "where file_id = ?",
+                [count, count, outcome.file_id],
+            )
+            outcome = replace(
+                outcome,
+                rows_loaded=outcome.rows_loaded - count,
+                rows_rejected=outcome.rows_rejected + count,
+            )
+        updated.append(outcome)
+    return updated
+
+
+def _move_crossed(
+    conn: duckdb.DuckDBPyConnection, found: DeliveredFile
+) -> dict[int, int]:
+    """Move temp.he_crossed's records from the raw table to the rejects; return how
+    many each file (by manifest id) lost."""
+    table = found.table
+    position = (
+        f"delivered.{quote_ident(RECORD_COLUMN)}"
+        if RECORD_COLUMN in table.metadata_columns
+        else "null"
+    )
+    conn.execute(
+        "insert into loader.rejects (file_id, file_path, line, reason, record, rule) "
+        "select crossed.file_id, crossed.file_path, crossed._source_row, "
+        f"crossed.reason, {_record_text(found.reader, found.header)}, crossed.rule "
+        f"from {table.qualified_name} as delivered "
+        "inner join temp.he_crossed as crossed "
+        "on delivered._source_file = crossed.file_path "
+        "and delivered._file_sha256 = crossed.file_sha256 "
+        "and delivered._source_row = crossed._source_row "
+        f"and {position} is not distinct from crossed.he_record"
+    )
+    conn.execute(
+        f"delete from {table.qualified_name} as delivered "
+        "where exists (select 1 from temp.he_crossed as crossed "
+        "where delivered._source_file = crossed.file_path "
+        "and delivered._file_sha256 = crossed.file_sha256 "
+        "and delivered._source_row = crossed._source_row "
+        f"and crossed.he_record is not distinct from {position})"
+    )
+    return _counts(conn, "select file_id, count(*) from temp.he_crossed group by 1")
 
 
 def header_problem(

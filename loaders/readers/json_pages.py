@@ -10,15 +10,16 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from loaders.specs import DeliveredFile
 from loaders.sql import literal
 
 if TYPE_CHECKING:
-    from loaders.readers import Target
+    from loaders.readers import Group
 
 
-def read(conn: duckdb.DuckDBPyConnection, found: DeliveredFile, target: Target) -> int:
-    """Insert the file's records; fill temp.he_structural; return the records."""
+def read(conn: duckdb.DuckDBPyConnection, group: Group) -> None:
+    """Insert the records of the group's one file; fill temp.he_structural."""
+    assert len(group.files) == 1, "JSON pages are read one file at a time"
+    (file,) = group.files
     conn.execute(
         f"""
         create or replace temp table he_pages as
@@ -30,7 +31,7 @@ def read(conn: duckdb.DuckDBPyConnection, found: DeliveredFile, target: Target) 
                 unnest(range(1, len(split.lines) + 1)) as line_number
             from (
                 select string_split(delivered.content, chr(10)) as lines
-                from read_text({literal(str(found.path))}) as delivered
+                from read_text({literal(str(file.path))}) as delivered
             ) as split
         )
 
@@ -62,21 +63,30 @@ def read(conn: duckdb.DuckDBPyConnection, found: DeliveredFile, target: Target) 
         """
     )
     fields = [
-        f"json_extract_string(value, {literal(_json_path(name))})"
-        for name in found.header
+        f"json_extract_string(page_records.value, {literal(_json_path(name))})"
+        for name in group.header
     ]
-    rows = conn.execute(
-        target.insert_sql(fields, "line_number", "record_number")
-        + " from he_page_records where json_type(value) = 'OBJECT'"
-    ).fetchone()[0]
     conn.execute(
-        """
+        group.insert_sql(
+            fields, "page_records.line_number", "page_records.record_number"
+        )
+        + " from he_page_records as page_records cross join temp.he_files as files"
+        " where json_type(page_records.value) = 'OBJECT'"
+    )
+    conn.execute(
+        f"""
         insert into temp.he_structural
-        select line_number as line, reason as rule, reason, line as record
+        select
+            {literal(file.file_path)},
+            line_number as line,
+            reason as rule,
+            reason,
+            line as record
         from he_pages
         where reason is not null
         union all
         select
+            {literal(file.file_path)},
             line_number,
             'a page entry that is not a JSON object',
             'record ' || record_number || ' is not a JSON object',
@@ -85,7 +95,6 @@ def read(conn: duckdb.DuckDBPyConnection, found: DeliveredFile, target: Target) 
         where json_type(value) <> 'OBJECT'
         """
     )
-    return rows
 
 
 def _json_path(field_name: str) -> str:

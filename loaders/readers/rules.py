@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import duckdb
 
-from loaders.readers import Target
+from loaders.readers import Group
 from loaders.restricted import RECORD_COLUMN
-from loaders.specs import DeliveredFile, RawTable
+from loaders.specs import RawTable
 from loaders.sql import literal, quote_ident
 
 DUPLICATE_RULE = "duplicate of an earlier record in the file"
@@ -36,52 +36,64 @@ DUPLICATE_ACROSS_RULE = "duplicate of a record another file delivered first"
 CONFLICT_ACROSS_RULE = "conflicts with a record another file delivered first"
 
 
-def within_file(
-    conn: duckdb.DuckDBPyConnection, found: DeliveredFile, target: Target
-) -> None:
-    """Fill temp.he_decisions (_source_row, he_record, reason, rule) for the records
-    of `target`'s file version that break a value rule or repeat another record of
-    the file."""
-    table = found.table
+def within_file(conn: duckdb.DuckDBPyConnection, group: Group) -> None:
+    """Fill temp.he_decisions (file_path, _source_row, he_record, reason, rule) for
+    the records of the group's files that break a value rule or repeat another
+    record of their file."""
+    table = group.table
     record = (
-        quote_ident(RECORD_COLUMN)
-        if RECORD_COLUMN in table.metadata_columns
+        f"delivered.{quote_ident(RECORD_COLUMN)}"
+        if group.has_records
         else "cast(null as bigint)"
     )
-    conn.execute(
-        f"""
-        create or replace temp view he_delivered as
-        select
-            *,
-            {record} as he_record,
-            row_number() over (order by _source_row, {record}) as he_row,
-            'line ' || _source_row || coalesce(' record ' || {record}, '')
-                as he_where,
-            {_value_reason_sql(table, found.header)} as he_reason,
-            {_value_rule_sql(table, found.header)} as he_rule
-        from {table.qualified_name}
-        where
-            _source_file = {literal(target.file_path)}
-            and _file_sha256 = {literal(target.file_sha256)}
-        """
-    )
-    key = [name for name in table.key if name not in target.constants]
-    repeats = _within_file_sql(key or list(found.header), list(found.header))
+    key = [name for name in table.key if name not in group.constant_names]
+    key = key or list(group.header)
     conn.execute("delete from temp.he_decisions")
     conn.execute(
         f"""
         insert into temp.he_decisions
-        with he_values as (
-            select he_row, _source_row, he_record, he_reason as reason, he_rule as rule
-            from he_delivered
-            where he_reason is not null
-        ),
-
-        within_file as ({repeats})
-
-        select _source_row, he_record, reason, rule from he_values
-        union all
-        select _source_row, he_record, reason, rule from within_file
+        select file_path, _source_row, he_record, reason, rule
+        from (
+            select
+                delivered._source_file as file_path,
+                delivered._source_row,
+                {record} as he_record,
+                {_value_reason_sql(table, group.header)} as reason,
+                {_value_rule_sql(table, group.header)} as rule
+            {group.rows_sql()}
+        )
+        where reason is not null
+        """
+    )
+    # The windows that find repeats cost more than the files' read: only when a key
+    # occurs twice in a file are they worth running.
+    repeated = conn.execute(
+        "select count(*) - count(distinct (delivered._source_file, "
+        f"{_columns(key, 'delivered.')})) {group.rows_sql()}"
+    ).fetchone()[0]
+    if not repeated:
+        return
+    conn.execute(
+        f"""
+        create or replace temp view he_delivered as
+        select
+            delivered.*,
+            {record} as he_record,
+            row_number() over (
+                partition by delivered._source_file
+                order by delivered._source_row, {record}
+            ) as he_row,
+            'line ' || delivered._source_row
+                || coalesce(' record ' || {record}, '') as he_where,
+            {_value_reason_sql(table, group.header, "delivered.")} as he_reason
+        {group.rows_sql()}
+        """
+    )
+    conn.execute(
+        f"""
+        insert into temp.he_decisions
+        select _source_file, _source_row, he_record, reason, rule
+        from ({_within_file_sql(["_source_file", *key], list(group.header))})
         """
     )
 
@@ -91,8 +103,10 @@ def _columns(names: list[str], prefix: str = "") -> str:
 
 
 def _within_file_sql(key: list[str], content: list[str]) -> str:
+    """Repeats among he_delivered's candidates; `key` starts with _source_file, so
+    only records of the same file are compared."""
     by_key = f"partition by {_columns(key)}"
-    by_content = f"partition by {_columns(content)}"
+    by_content = f"partition by {_columns(['_source_file', *content])}"
     return f"""
         with candidates as (
             select * from he_delivered where he_reason is null
@@ -125,11 +139,12 @@ def _within_file_sql(key: list[str], content: list[str]) -> str:
 
         select
             he_row,
+            _source_file,
             _source_row,
             he_record,
             case
                 when first_same_row = kept_row then 'duplicate of ' || kept_where
-                else 'superseded by ' || last_where || ' (same {_key_label(key)})'
+                else 'superseded by ' || last_where || ' (same {_key_label(key[1:])})'
             end as reason,
             case
                 when first_same_row = kept_row then {literal(DUPLICATE_RULE)}
@@ -159,24 +174,29 @@ def across_files(
     header: tuple[str, ...],
     versions: list[NewVersion],
 ) -> None:
-    """Fill temp.he_crossed (file_id, file_path, _source_row, he_record, reason,
-    rule) with the records of `versions` whose key a current version of another
-    path holds: of all current records with one key, the one loaded first stays.
-    The table's keys are read once for the whole batch."""
+    """Fill temp.he_crossed (file_id, file_path, file_sha256, _source_row,
+    he_record, reason, rule) with the records of `versions` whose key a current
+    version of another path holds: of all current records with one key, the one
+    loaded first stays. The table's keys are read once for the whole batch."""
     key = list(table.key) or list(header)
-    by_key = ", ".join(f"current_rows.{quote_ident(name)}" for name in key)
+    key_columns = ", ".join(quote_ident(name) for name in key)
+    by_key = ", ".join(f"held.{quote_ident(name)}" for name in key)
     matches = " and ".join(
-        f"current_rows.{quote_ident(name)} is not distinct from "
+        f"delivered.{quote_ident(name)} is not distinct from "
         f"new_keys.{quote_ident(name)}"
         for name in key
     )
     record = (
-        quote_ident(RECORD_COLUMN)
+        f"delivered.{quote_ident(RECORD_COLUMN)}"
         if RECORD_COLUMN in table.metadata_columns
         else "cast(null as bigint)"
     )
-    content = ", ".join(quote_ident(name) for name in header)
+    content = ", ".join(f"delivered.{quote_ident(name)}" for name in header)
+    new_versions = ", ".join(
+        f"({literal(v.file_path)}, {literal(v.file_sha256)})" for v in versions
+    )
     new_ids = ", ".join(str(version.file_id) for version in versions)
+    order = "held.file_id, held._source_row, held.he_record"
     conn.execute("drop table if exists temp.he_crossed")
     conn.execute(
         f"""
@@ -193,56 +213,48 @@ def across_files(
             ) = 1
         ),
 
-        current_rows as (
+        new_keys as (
+            select distinct {key_columns}
+            from {table.qualified_name}
+            where (_source_file, _file_sha256) in ({new_versions})
+        ),
+
+        held as (
+            -- every current record with a key the new files deliver (theirs too)
             select
-                delivered.*,
+                {", ".join(f"delivered.{quote_ident(name)}" for name in key)},
+                delivered._source_file,
+                delivered._file_sha256,
+                delivered._source_row,
                 {record} as he_record,
+                hash({content}) as content_hash,
                 current_versions.file_id
             from {table.qualified_name} as delivered
+            semi join new_keys on {matches}
             inner join current_versions
                 on
                     delivered._source_file = current_versions.file_path
                     and delivered._file_sha256 = current_versions.file_sha256
         ),
 
-        new_keys as (
-            select distinct {", ".join(quote_ident(name) for name in key)}
-            from current_rows
-            where file_id in ({new_ids})
-        ),
-
         contested as (
             select
-                current_rows.file_id,
-                current_rows._source_file,
-                current_rows._source_row,
-                current_rows.he_record,
-                hash({content}) as content_hash,
-                row_number() over (
-                    partition by {by_key}
-                    order by current_rows.file_id, current_rows._source_row,
-                        current_rows.he_record
-                ) as arrival,
-                first_value(current_rows._source_file || ' line '
-                    || current_rows._source_row
-                    || coalesce(' record ' || current_rows.he_record, ''))
-                over (
-                    partition by {by_key}
-                    order by current_rows.file_id, current_rows._source_row,
-                        current_rows.he_record
-                ) as kept_where,
-                first_value(hash({content})) over (
-                    partition by {by_key}
-                    order by current_rows.file_id, current_rows._source_row,
-                        current_rows.he_record
-                ) as kept_hash
-            from current_rows
-            semi join new_keys on {matches}
+                held.*,
+                row_number() over (partition by {by_key} order by {order})
+                    as arrival,
+                first_value(
+                    held._source_file || ' line ' || held._source_row
+                    || coalesce(' record ' || held.he_record, '')
+                ) over (partition by {by_key} order by {order}) as kept_where,
+                first_value(held.content_hash)
+                    over (partition by {by_key} order by {order}) as kept_hash
+            from held
         )
 
         select
             file_id,
             _source_file as file_path,
+            _file_sha256 as file_sha256,
             _source_row,
             he_record,
             case
@@ -260,24 +272,28 @@ def across_files(
     )
 
 
-def _value_reason_sql(table: RawTable, header: tuple[str, ...]) -> str:
+def _value_reason_sql(
+    table: RawTable, header: tuple[str, ...], prefix: str = "delivered."
+) -> str:
     """Why a record breaks its columns' rules, quoting the value (for the rejects
     in restricted.duckdb), or NULL."""
-    return _joined(_value_parts(table, header, quote_values=True))
+    return _joined(_value_parts(table, header, prefix, quote_values=True))
 
 
-def _value_rule_sql(table: RawTable, header: tuple[str, ...]) -> str:
+def _value_rule_sql(
+    table: RawTable, header: tuple[str, ...], prefix: str = "delivered."
+) -> str:
     """The same, without the values: what may be published."""
-    return _joined(_value_parts(table, header, quote_values=False))
+    return _joined(_value_parts(table, header, prefix, quote_values=False))
 
 
 def _value_parts(
-    table: RawTable, header: tuple[str, ...], *, quote_values: bool
+    table: RawTable, header: tuple[str, ...], prefix: str, *, quote_values: bool
 ) -> list[str]:
     parts = []
     for name in header:
         column = table.column(name)
-        value = quote_ident(name)
+        value = prefix + quote_ident(name)
         label = name.replace("'", "''")
         if column.required:
             parts.append(f"case when {value} is null then '{label} is empty' end")
