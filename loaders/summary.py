@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
 
 from loaders.publish import previous_path, serving_views
 from loaders.settings import Paths
+
+log = logging.getLogger(__name__)
 
 
 def published_counts(serving_db: Path) -> list[tuple[str, int]]:
@@ -185,3 +188,25 @@ def render(paths: Paths, by_source: list[tuple[str, int, int]] = ()) -> str:
         '  "Connect a BI tool" in the README.',
     ]
     return "\n".join(lines)
+
+
+class NothingToSummarize(Exception):
+    """Neither a published file nor a warehouse exists yet."""
+
+
+def summary_text(paths: Paths) -> str:
+    """What `summary` prints (and `pipeline`, `publish` and `demo` after a run):
+    the published tables or serving views, digital activity per source, and how to
+    open the file. Warns first about sources whose activity reaches no student on
+    the SIS roster."""
+    if not paths.serving_db.exists() and not paths.warehouse_db.exists():
+        raise NothingToSummarize(f"no warehouse yet at {paths.warehouse_db}")
+    by_source = activity_by_source(paths.warehouse_db)
+    for source in unmatched_sources(by_source):
+        log.warning(
+            "no %s activity reaches a student on the SIS roster: its ids do not line "
+            "up with the SIS ids (see digital_engagement."
+            "digital_activity_identity_match_rates)",
+            source,
+        )
+    return render(paths, by_source)
