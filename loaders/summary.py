@@ -9,6 +9,7 @@ import duckdb
 
 from loaders.publish import previous_path, serving_views
 from loaders.settings import Paths
+from loaders.sql import quote_ident
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ def serving_counts(warehouse_db: Path) -> list[tuple[str, int]]:
 
 
 def _count(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> int:
-    return conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+    table = f"{quote_ident(schema)}.{quote_ident(name)}"
+    return conn.execute(f"select count(*) from {table}").fetchone()[0]
 
 
 MATCH_RATES = "digital_engagement.digital_activity_identity_match_rates"
