@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from loaders.manifest import FileOutcome
+from loaders.manifest import FileOutcome, utc_now
 
 # The CLI's exit status when everything that arrived was published but the run has
 # findings (0: published, nothing to report; 1: failed, nothing published).
@@ -127,7 +126,7 @@ def from_source_status(warehouse_db: Path) -> list[Finding]:
             "activity_rows, student_activity_rows, finding "
             "from audit.source_status order by source"
         ).fetchall()
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     findings = []
     for source, last, window, _, _, _, finding in rows:
         overdue = (

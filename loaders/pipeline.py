@@ -17,7 +17,7 @@ is one too. The run then ends "with findings" (the CLI exits with status 3).
 The commands `load`, `build`, `publish`, `report` and `docs` run single steps;
 `pipeline` and `demo` run them in order under one lock and print a summary. To add a
 step, write a function like the ones below, name it like LOAD, and
-add it to PIPELINE (and to the demo's steps in cli.py).
+add it to PIPELINE (and to the demo's steps in cli/commands.py).
 """
 
 from __future__ import annotations

@@ -20,9 +20,6 @@ from loaders.settings import DEFAULT_SERVING_STORAGE, memory_limit
 from loaders.specs import RawTable
 from loaders.sql import literal, quote_ident
 
-# The format DuckDB 1.5 and newer read, as BI tools bundle DuckDB 1.x.
-STORAGE_VERSION = DEFAULT_SERVING_STORAGE
-
 MANIFEST_DDL = """
 create schema if not exists loader;
 create sequence if not exists loader.file_id_seq;
@@ -122,9 +119,10 @@ def create_private_database(path: Path) -> None:
     previous = os.umask(0o077)
     try:
         with duckdb.connect() as conn:
+            # The format DuckDB 1.5 and newer read, as BI tools bundle DuckDB 1.x.
             conn.execute(
                 f"attach {literal(str(path))} as new_db "
-                f"(storage_version {literal(STORAGE_VERSION)})"
+                f"(storage_version {literal(DEFAULT_SERVING_STORAGE)})"
             )
             conn.execute("detach new_db")
     finally:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from loaders.names import printable, unsafe_name
+from loaders.sql import literal
 
 # How a file is read:
 #   csv            a header row names the columns; it must be exactly the expected one
@@ -41,7 +42,7 @@ class Check:
 
 def one_of(*values: str) -> Check:
     """The value is exactly one of `values` (case-sensitive)."""
-    listed = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    listed = ", ".join(literal(value) for value in values)
     return Check(f"{{v}} in ({listed})", " or ".join(values))
 
 

@@ -1,6 +1,8 @@
-"""Writing DuckDB SQL text from Python values, the two ways we need it."""
+"""Writing DuckDB SQL text from Python values: the one place that quotes."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 
 def quote_ident(name: str) -> str:
@@ -11,3 +13,8 @@ def quote_ident(name: str) -> str:
 def literal(text: str) -> str:
     """A string literal: `it's` -> `'it''s'`."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def list_literal(values: Iterable[str]) -> str:
+    """A list of string literals: `("a", "it's")` -> `['a', 'it''s']`."""
+    return "[" + ", ".join(literal(value) for value in values) + "]"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
 
 from loaders.publish import previous_path, serving_views
 from loaders.settings import Paths
+from loaders.sql import quote_ident
+
+log = logging.getLogger(__name__)
 
 
 def published_counts(serving_db: Path) -> list[tuple[str, int]]:
@@ -35,7 +39,8 @@ def serving_counts(warehouse_db: Path) -> list[tuple[str, int]]:
 
 
 def _count(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> int:
-    return conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+    table = f"{quote_ident(schema)}.{quote_ident(name)}"
+    return conn.execute(f"select count(*) from {table}").fetchone()[0]
 
 
 MATCH_RATES = "digital_engagement.digital_activity_identity_match_rates"
@@ -185,3 +190,25 @@ def render(paths: Paths, by_source: list[tuple[str, int, int]] = ()) -> str:
         '  "Connect a BI tool" in the README.',
     ]
     return "\n".join(lines)
+
+
+class NothingToSummarize(Exception):
+    """Neither a published file nor a warehouse exists yet."""
+
+
+def summary_text(paths: Paths) -> str:
+    """What `summary` prints (and `pipeline`, `publish` and `demo` after a run):
+    the published tables or serving views, digital activity per source, and how to
+    open the file. Warns first about sources whose activity reaches no student on
+    the SIS roster."""
+    if not paths.serving_db.exists() and not paths.warehouse_db.exists():
+        raise NothingToSummarize(f"no warehouse yet at {paths.warehouse_db}")
+    by_source = activity_by_source(paths.warehouse_db)
+    for source in unmatched_sources(by_source):
+        log.warning(
+            "no %s activity reaches a student on the SIS roster: its ids do not line "
+            "up with the SIS ids (see digital_engagement."
+            "digital_activity_identity_match_rates)",
+            source,
+        )
+    return render(paths, by_source)

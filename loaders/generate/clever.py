@@ -11,13 +11,13 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.generate.district import _list_literal
 from loaders.sources.clever import (
     DAILY_PARTICIPATION_HEADER,
     RESOURCE_USAGE_HEADER,
     USER_TYPES,
     header_for,
 )
+from loaders.sql import list_literal
 
 # (resource_type, resource_name); popularity falls with the position in the list.
 RESOURCES = (
@@ -116,7 +116,7 @@ def _participation(conn: duckdb.DuckDBPyConnection) -> None:
 def _resource_usage(conn: duckdb.DuckDBPyConnection) -> None:
     """One row per resource an active user opened that day; popular resources are
     picked more often, and a user-day never lists a resource twice."""
-    resources = _list_literal(tuple(f"{kind}|{name}" for kind, name in RESOURCES))
+    resources = list_literal(f"{kind}|{name}" for kind, name in RESOURCES)
     n = len(RESOURCES)
     conn.execute(
         f"""

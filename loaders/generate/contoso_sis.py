@@ -22,6 +22,7 @@ from loaders.sources.contoso_sis import (
     STUDENT_DEMOGRAPHICS_HEADER,
     STUDENT_SECTION_MARK_HEADER,
 )
+from loaders.sql import list_literal, quote_ident
 
 RACES = ("Hispanic", "White", "Black", "Asian", "Two or More Races")
 LANGUAGES = ("English", "Spanish", "Vietnamese", "Arabic")
@@ -68,7 +69,7 @@ def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
 
 
 def _select(header: tuple[str, ...]) -> str:
-    return ", ".join(f'"{name}"' for name in header)
+    return ", ".join(quote_ident(name) for name in header)
 
 
 def _count(conn: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -152,8 +153,8 @@ def _attendance(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def _demographics(conn: duckdb.DuckDBPyConnection) -> None:
-    races = "[" + ", ".join(f"'{r}'" for r in RACES) + "]"
-    languages = "[" + ", ".join(f"'{r}'" for r in LANGUAGES) + "]"
+    races = list_literal(RACES)
+    languages = list_literal(LANGUAGES)
     conn.execute(
         f"""
         create or replace temp table sis_demographics as

@@ -27,6 +27,8 @@ from datetime import date
 
 import duckdb
 
+from loaders.sql import list_literal
+
 SCHOOL_NAMES = (
     "Mitchell High", "Hampton High", "Robinson High", "Thompson High",
     "Gallagher High", "Maple Ridge High", "Redwood Academy", "Pioneer Academy",
@@ -87,7 +89,7 @@ def build(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
 
 
 def _schools(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
-    names = _list_literal(SCHOOL_NAMES)
+    names = list_literal(SCHOOL_NAMES)
     conn.execute(
         f"""
         create or replace temp table schools as
@@ -106,7 +108,7 @@ def _schools(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
 
 
 def _people(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
-    given, surnames = _list_literal(GIVEN_NAMES), _list_literal(SURNAMES)
+    given, surnames = list_literal(GIVEN_NAMES), list_literal(SURNAMES)
     # Archetypes: a few students are never digitally active, a few never present,
     # some chronically absent; the rest vary around typical rates.
     conn.execute(
@@ -218,7 +220,3 @@ def _calendar(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
             or (school_days_so_far = {spec.days} and is_school_day)
         """
     )
-
-
-def _list_literal(values: tuple[str, ...]) -> str:
-    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"

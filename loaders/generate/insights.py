@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from loaders.generate.files import copy_to
+from loaders.sql import quote_ident
 
 ROSTER_SCHEMA = "roster.v0.3.2.cdm.json"
 ACTIVITY_SCHEMA = "activity.v0.1.0.cdm.json"
@@ -115,7 +116,7 @@ def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
         for entity, attributes in ROSTER_ENTITIES.items():
             where = "" if complete else "where not is_synced_late"
             for part, (names, part_filter) in enumerate(_parts(entity, attributes)):
-                columns = ", ".join(f'"{name}"' for name in names)
+                columns = ", ".join(quote_ident(name) for name in names)
                 copy_to(
                     conn,
                     f"select {columns} from insights_{entity} {where} "
@@ -132,7 +133,7 @@ def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
                 ).fetchone()[0]
             )
     _activity(conn)
-    columns = ", ".join(f'"{name}"' for name, _ in ACTIVITY_ATTRIBUTES)
+    columns = ", ".join(quote_ident(name) for name, _ in ACTIVITY_ATTRIBUTES)
     for day in days:
         copy_to(
             conn,

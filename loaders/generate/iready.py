@@ -23,6 +23,7 @@ from loaders.sources.iready import (
     DIAGNOSTIC_ELA_HEADER,
     DIAGNOSTIC_MATH_HEADER,
 )
+from loaders.sql import list_literal, quote_ident
 
 SUBJECTS = {
     "ela": ("Reading", "CA-ELA", ("Phonics", "Vocabulary", "Comprehension")),
@@ -41,7 +42,9 @@ def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
     root = landing_dir / "iready"
     _lessons(conn)
     _diagnostics(conn)
-    columns = ", ".join(f'"{name}"' for name in COMPREHENSIVE_LESSON_ACTIVITY_HEADER)
+    columns = ", ".join(
+        quote_ident(name) for name in COMPREHENSIVE_LESSON_ACTIVITY_HEADER
+    )
     weeks = [
         week
         for (week,) in conn.execute(
@@ -63,7 +66,7 @@ def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
         ("ela", DIAGNOSTIC_ELA_HEADER),
         ("math", DIAGNOSTIC_MATH_HEADER),
     ):
-        columns = ", ".join(f'"{name}"' for name in header)
+        columns = ", ".join(quote_ident(name) for name in header)
         copy_to(
             conn,
             f"select {columns} from iready_diagnostics_{subject} order by student_idx",
@@ -86,7 +89,7 @@ def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
 def _subjects_sql() -> str:
     rows = []
     for n, (key, (name, standards, domains)) in enumerate(SUBJECTS.items()):
-        domain_list = "[" + ", ".join(f"'{d}'" for d in domains) + "]"
+        domain_list = list_literal(domains)
         rows.append(f"({n}, '{key}', '{name}', '{standards}', {domain_list})")
     return "(values " + ", ".join(rows) + ")"
 

@@ -2,7 +2,7 @@
 
 A transport lists a folder without following links, looks at one entry again (lstat)
 and streams a file's bytes. SFTP (sftp.py) and a local drop folder (local.py) behave
-the same way, so loaders/fetch.py applies one set of rules to both. Everything a
+the same way, so loaders/fetch/ applies one set of rules to both. Everything a
 transport reports about a remote file (its name above all) is untrusted input.
 """
 
