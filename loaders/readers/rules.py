@@ -192,6 +192,11 @@ def across_files(
         else "cast(null as bigint)"
     )
     content = ", ".join(f"delivered.{quote_ident(name)}" for name in header)
+    contested_match = " and ".join(
+        f"held.{quote_ident(name)} is not distinct from "
+        f"contested_keys.{quote_ident(name)}"
+        for name in key
+    )
     new_versions = ", ".join(
         f"({literal(v.file_path)}, {literal(v.file_sha256)})" for v in versions
     )
@@ -219,7 +224,7 @@ def across_files(
             where (_source_file, _file_sha256) in ({new_versions})
         ),
 
-        held as (
+        held as materialized (
             -- every current record with a key the new files deliver (theirs too)
             select
                 {", ".join(f"delivered.{quote_ident(name)}" for name in key)},
@@ -237,6 +242,14 @@ def across_files(
                     and delivered._file_sha256 = current_versions.file_sha256
         ),
 
+        contested_keys as (
+            -- usually none: a hash aggregate finds them without sorting anything
+            select {key_columns}
+            from held
+            group by {key_columns}
+            having count(*) > 1
+        ),
+
         contested as (
             select
                 held.*,
@@ -249,6 +262,7 @@ def across_files(
                 first_value(held.content_hash)
                     over (partition by {by_key} order by {order}) as kept_hash
             from held
+            semi join contested_keys on {contested_match}
         )
 
         select
