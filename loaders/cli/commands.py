@@ -241,8 +241,9 @@ def publish_command(
 ) -> None:
     """Publish the serving views of the last passing `build` as tables into
     serving.duckdb (what BI tools open, read-only), replacing it atomically and
-    keeping the previous file; with --postgres, also into PostgreSQL. Refuses when
-    the last build failed."""
+    keeping the previous file, with that build's docs site and the report beside
+    it; with --postgres, also into PostgreSQL. Refuses when the last build failed;
+    does nothing when that build is already published."""
     paths = paths_of(ctx)
     run = Run(
         paths, salt="", postgres_url=postgres_url, postgres_reader=postgres_reader
@@ -350,8 +351,6 @@ def demo_command(demo_dir: Path, wait_seconds: float, **district: Any) -> None:
         pipeline.LOAD,
         pipeline.BUILD,
         pipeline.PUBLISH,
-        pipeline.REPORT,
-        pipeline.DOCS,
     ]
     run = Run(paths, salt=read_salt(allow_demo=True))
     with locked(paths, wait_seconds):
