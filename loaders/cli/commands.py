@@ -140,14 +140,17 @@ def load_command(
     exit_with_findings(run)
 
 
-@cli.command("fetch")
-@fetch_config_option
-@click.option(
+FROM_DIR = click.option(
     "--from-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="Mirror this local drop folder (laid out like the SFTP server) instead "
     "of connecting to SFTP.",
 )
+
+
+@cli.command("fetch")
+@fetch_config_option
+@FROM_DIR
 @click.option(
     "--load/--no-load",
     default=True,
@@ -284,26 +287,30 @@ def report_command(ctx: click.Context, wait_seconds: float) -> None:
 
 @cli.command("pipeline")
 @fetch_config_option
+@FROM_DIR
 @postgres_options
 @lock_option
 @click.pass_context
 def pipeline_command(
     ctx: click.Context,
     config_file: Path | None,
+    from_dir: Path | None,
     postgres_url: str | None,
     postgres_reader: str | None,
     wait_seconds: float,
 ) -> None:
-    """The daily run, under one lock: fetch from Clever's SFTP (when HE_SFTP_HOST
-    or --config is set), load, `dbt build`, publish serving.duckdb, the HTML report,
-    the docs site, and PostgreSQL (when configured). Files left unfetched or
-    quarantined do not stop it (what arrived is published; it exits non-zero naming
-    them); a failing dbt test stops it before publish."""
+    """The daily run, under one lock: fetch from Clever's SFTP (when HE_SFTP_HOST,
+    --config or --from-dir is set), load, `dbt build`, publish serving.duckdb with
+    its docs site and report, and PostgreSQL (when configured). Nothing new since
+    the last run: nothing is built or republished. Problems of the deliveries do not
+    stop it (what arrived is published; it exits 3 listing them); a failing dbt test
+    stops it before publish (exit 1)."""
     paths = paths_of(ctx)
     run = Run(
         paths,
         salt=read_salt(allow_demo=False),
         fetch_config=config_file,
+        fetch_from_dir=from_dir,
         postgres_url=postgres_url,
         postgres_reader=postgres_reader,
     )
