@@ -224,10 +224,15 @@ def build(run: Run) -> str:
 
 def publish_file(run: Run) -> str:
     """serving.duckdb, with the docs site and the report of the same build beside
-    it; nothing when that build is already the published one."""
+    it; in a run that built nothing, nothing when that build is already the
+    published one (`publish` on its own always publishes)."""
     build_record = passed_build(run.paths)
+    nothing_built = any(
+        o.name == "build" and o.status == "skipped" for o in run.outcomes
+    )
     if (
-        build_record
+        nothing_built
+        and build_record
         and published_build(run.paths) == build_record.get("finished_at")
         and run.paths.serving_db.exists()
         and run.paths.report_file.exists()
