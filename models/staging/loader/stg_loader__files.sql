@@ -24,7 +24,7 @@ with manifest as (
         encoding,
         is_finding,
         recorded_at
-    from {{ source('loader', 'manifest') }}
+    from {{ ref('base_loader__manifest') }}
 ),
 
 cleaned as (
