@@ -67,8 +67,7 @@ def test_reconciliation_accounts_for_every_raw_record(
     assert all(raw == kept + excluded for _, raw, kept, excluded in rows)
     assert sum(excluded for *_, excluded in rows) == in_progress
     assert built_district.query(
-        "select distinct exclusion_reason "
-        "from audit.digital_activity_exclusions"
+        "select distinct exclusion_reason from audit.digital_activity_exclusions"
     ) == ([("lesson not completed (no Completion Date)",)] if in_progress else [])
 
 
