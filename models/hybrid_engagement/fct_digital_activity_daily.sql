@@ -87,9 +87,8 @@ daily as (
         count(distinct case when is_use = 1 then activity_source end)
             as active_sources,
         {%- for source in sources %}
-        max(
-            case when is_use = 1 and activity_source = '{{ source }}' then 1 else 0 end
-        ) as {{ source }}_active,
+            coalesce(max(case when activity_source = '{{ source }}' then is_use end), 0)
+                as {{ source }}_active,
         {%- endfor %}
         coalesce(sum(time_on_task_sec), 0) as time_on_task_sec,
         coalesce(sum(num_access), 0) as accesses
@@ -109,7 +108,7 @@ final as (
         cast(active_sources as integer) as active_sources,
         active_rows > 0 as is_digitally_active,
         {%- for source in sources %}
-        {{ source }}_active = 1 as is_{{ source }}_active,
+            {{ source }}_active = 1 as is_{{ source }}_active,
         {%- endfor %}
         cast(time_on_task_sec as double) / 60 as minutes
     from daily
