@@ -29,6 +29,16 @@ and every model has a primary-key test (`unique` + `not_null` on one column, or
 `unique_combination_of_columns`, without a `where`), a description on the model
 and each of its columns (sources and seeds too), an enforced contract when it is
 public (every serving model is public), and `source()` only in base_ models.
+No two YAML files of the project share a name (one YAML per folder, named after it).
+Personal data stays in restricted.duckdb: base and pii models are built in the
+attached `restricted` database (dbt_project.yml, `base: *base_views` per source),
+and no other model is.
+
+Two checks keep a new source from being half wired (docs/adding-a-source.md): every
+activity mapping in models/intermediate/digital_engagement/ is unioned by
+digital_activity_signals, and every staging model of a delivered table is counted
+by the audit model delivered_files.
+
 EXCEPTIONS below lists each deliberate departure and why.
 """
 
@@ -41,7 +51,16 @@ from collections import defaultdict
 from pathlib import Path
 
 MART_FOLDERS = ("hybrid_engagement", "clever_usage", "digital_engagement")
+# (folder of the models, model that must read each of them)
+MUST_BE_READ = (
+    ("intermediate/digital_engagement", "digital_activity_signals"),
+    ("staging", "delivered_files"),
+)
 MART_PREFIXES = ("fct_", "dim_", "rpt_", "msr_")
+# The DuckDB file of raw ids and names, attached under this name (profiles.yml).
+RESTRICTED_DATABASE = "restricted"
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+YAML_FOLDERS = ("models", "seeds", "macros", "tests", "snapshots", "analyses")
 
 READS = {
     "base": {"source", "base"},
@@ -126,6 +145,16 @@ def check(manifest: dict) -> list[str]:
             report("layer", name, "", f"models/{model['path']} is in no layer folder")
             continue
         _check_name(name, layer, folder, model, staging_sources, report)
+        in_restricted = model["database"] == RESTRICTED_DATABASE
+        if in_restricted != (layer in ("base", "pii")):
+            where = "in" if in_restricted else "outside"
+            report(
+                "database",
+                name,
+                "",
+                f"{layer} model is built {where} restricted.duckdb (see the "
+                "`base: *base_views` entries in dbt_project.yml)",
+            )
         for parent in model["depends_on"]["nodes"]:
             kind = parent.split(".")[0]
             if kind == "source":
@@ -158,6 +187,8 @@ def check(manifest: dict) -> list[str]:
         if public and not model["config"].get("contract", {}).get("enforced"):
             report("contract", name, "", "public model without an enforced contract")
 
+    _check_wiring(models, report)
+
     for kind in ("source", "seed"):
         collection = manifest["sources"] if kind == "source" else nodes
         for node in collection.values():
@@ -168,10 +199,48 @@ def check(manifest: dict) -> list[str]:
             )
             _check_descriptions(label, node, report)
 
+    problems += _duplicate_yaml_names(PROJECT_DIR)
+
     for key, why in EXCEPTIONS.items():
         if key not in used:
             problems.append(f"scripts/check_project.py: unused exception {key}: {why}")
     return problems
+
+
+def _duplicate_yaml_names(project_dir: Path) -> list[str]:
+    by_name = defaultdict(list)
+    for folder in YAML_FOLDERS:
+        for path in sorted((project_dir / folder).rglob("*.y*ml")):
+            by_name[path.name].append(str(path.relative_to(project_dir)))
+    return [
+        f"{name}: the same YAML file name in {', '.join(paths)}"
+        for name, paths in sorted(by_name.items())
+        if len(paths) > 1
+    ]
+
+
+def _check_wiring(models: dict, report) -> None:
+    """Each activity mapping feeds digital_activity_signals; each staging model of
+    a delivered table (one with lineage, so not the loader's own) feeds
+    delivered_files."""
+    by_name = {model["name"]: model for model in models.values()}
+    for folder, reader_name in MUST_BE_READ:
+        reader = by_name.get(reader_name)
+        read = set(reader["depends_on"]["nodes"]) if reader else set()
+        for uid, model in models.items():
+            in_folder = str(Path(model["path"]).parent) == folder or (
+                folder == "staging" and layer_of(model["path"])[0] == "staging"
+            )
+            if not in_folder or uid in read:
+                continue
+            if folder == "staging" and "_source_file" not in model["columns"]:
+                continue
+            report(
+                "wiring",
+                model["name"],
+                reader_name,
+                f"not read by {reader_name} (see docs/adding-a-source.md)",
+            )
 
 
 def _check_name(name, layer, folder, model, staging_sources, report) -> None:
