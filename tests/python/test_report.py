@@ -17,7 +17,8 @@ import pytest
 from helpers.cli import PROJECT_DIR, ok, run_cli
 from helpers.district import District, PublishedDistrict
 
-pytestmark = pytest.mark.slow
+# Its module-scoped fixture is built once: every test of the module on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_report")]
 
 SCREENSHOT = PROJECT_DIR / "build" / "artifacts" / "report.png"
 HYBRID = "sqls3_hybrid_engagement"
