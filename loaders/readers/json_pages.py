@@ -41,8 +41,7 @@ def read(conn: duckdb.DuckDBPyConnection, group: Group) -> None:
             format = 'newline_delimited',
             columns = {{'value': 'STRUCT({record_type})[]'}},
             filename = {literal(FILENAME)},
-            ignore_errors = true,
-            maximum_object_size = 1073741824
+            ignore_errors = true
         ) with ordinality
         """
     )
