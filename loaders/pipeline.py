@@ -213,7 +213,7 @@ def build(run: Run) -> str:
         )
     unit_tests = (
         WITHOUT_UNIT_TESTS
-        if not run.dbt_args and unit_tests_passed_for(run.paths) == inputs["project"]
+        if not run.dbt_args and unit_tests_passed_for() == inputs["project"]
         else []
     )
     run_dbt(
