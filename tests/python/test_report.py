@@ -58,10 +58,11 @@ def test_pipeline_writes_the_report_and_names_it(
     output = published_district.pipeline_output
     assert re.search(r"report\s+done\s+[\d.]+ s\s+\d+ charts -> ", output)
     assert f"Report (open in a browser, works offline): {report}" in output
-    # AND the file is complete, private to the BI group, with nothing left beside it
+    # AND the file is complete, read-only to its owner and the BI group, with nothing
+    # left beside it
     page = report.read_text()
     assert page.rstrip().endswith("</html>")
-    assert stat.S_IMODE(report.stat().st_mode) == 0o640
+    assert stat.S_IMODE(report.stat().st_mode) == 0o440
     assert [p.name for p in report.parent.iterdir()] == ["index.html"]
     # AND it loads nothing from anywhere: no script or style by URL
     assert not re.search(r"<(script|link)[^>]+(src|href)=", page)
