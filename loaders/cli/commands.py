@@ -37,6 +37,7 @@ from loaders.cli.runs import (
 from loaders.generate import generate
 from loaders.pipeline import Run
 from loaders.settings import Paths
+from loaders.summary import demo_hint
 
 
 def main() -> None:
@@ -357,6 +358,7 @@ def demo_command(demo_dir: Path, wait_seconds: float, **district: Any) -> None:
     with locked(paths, wait_seconds):
         run_steps(run, steps, show=True)
     print_summary(paths)
+    click.echo(demo_hint(paths))
     exit_with_findings(run)
 
 
