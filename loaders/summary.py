@@ -203,8 +203,7 @@ def how_to_open(serving_db: Path) -> list[str]:
         "block a build):",
         f"  {python} -c \"import duckdb; duckdb.connect('{serving}', read_only=True)"
         ".sql('from sqls3_hybrid_engagement.engagement_by_school').show()\"",
-        f"  {python} -m pip install 'duckdb-cli>=1.5,<2'   # the DuckDB CLI, once",
-        f"  {duckdb_cli} -readonly {serving}",
+        f"  {duckdb_cli} -readonly {serving}   # the DuckDB CLI (PyPI's duckdb-cli)",
         "BI tools (Power BI, Tableau, Metabase, Superset, Evidence, DBeaver): "
         "docs/connecting-bi-tools.md",
     ]
