@@ -19,12 +19,18 @@ test: $(INSTALLED)
 	$(MAKE) lint
 	$(BIN)/pytest
 
+# The project check (scripts/check_project.py: layers, names, key tests, descriptions,
+# contracts) reads the manifest of a `dbt parse` into a scratch target: no data needed.
+LINT_ENV := HE_WAREHOUSE_DB=build/lint/warehouse.duckdb HE_RESTRICTED_DB=build/lint/restricted.duckdb
+
 lint: $(INSTALLED)
-	$(BIN)/ruff check loaders tests
-	$(BIN)/ruff format --check loaders tests
+	$(BIN)/ruff check loaders tests scripts
+	$(BIN)/ruff format --check loaders tests scripts
 	mkdir -p build/lint
-	HE_WAREHOUSE_DB=build/lint/warehouse.duckdb HE_RESTRICTED_DB=build/lint/restricted.duckdb \
-		$(BIN)/sqlfluff lint models tests
+	$(LINT_ENV) $(BIN)/dbt parse --quiet --profiles-dir . --target-path build/lint/target \
+		--log-path build/lint/logs
+	$(BIN)/python scripts/check_project.py build/lint/target/manifest.json
+	$(LINT_ENV) $(BIN)/sqlfluff lint models tests
 
 install: $(INSTALLED)
 

@@ -37,7 +37,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT_DIR / "benchmarks" / "RESULTS.md"
 sys.path.insert(0, str(PROJECT_DIR / "tests" / "python"))
 
-from sftp_servers import Keys, SshdServer, sshd_available  # noqa: E402
+from helpers.sftp_servers import Keys, SshdServer, sshd_available  # noqa: E402
 
 from loaders.fetch import FetchSettings, fetch  # noqa: E402
 from loaders.settings import Paths  # noqa: E402

@@ -12,16 +12,21 @@ never be published, not even by running `publish` on its own afterwards.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from loaders import restricted
+from loaders.dbt_child import VERBOSE_ENV
 from loaders.restricted import create_private_database
 from loaders.settings import PROJECT_DIR, SALT_ENV, Paths
 from loaders.sources import all_tables
@@ -33,6 +38,9 @@ log = logging.getLogger(__name__)
 TARGET_DIR = PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
 MANIFEST = TARGET_DIR / "manifest.json"
 RUN_RESULTS = TARGET_DIR / "run_results.json"
+# The results of the last `build` (the child keeps each command's results).
+BUILD_RESULTS = TARGET_DIR / "run_results.build.json"
+LOG_DIR = PROJECT_DIR / "logs"
 STATIC_DOCS = TARGET_DIR / "static_index.html"
 
 # dbt commands after which the warehouse may differ from what the last passing build
@@ -64,16 +72,21 @@ class DbtError(Exception):
     """dbt exited non-zero; its own output says why."""
 
 
-def run_dbt(args: list[str], paths: Paths, salt: str) -> None:
-    """Run `dbt <args>`; raise DbtError if it fails."""
-    command = args[0] if args else ""
-    if command in WRITING_COMMANDS:
+def run_dbt(
+    *commands: list[str], paths: Paths, salt: str, stream: bool = False
+) -> None:
+    """Run dbt commands in order, in one child process (loaders/dbt_child.py: the
+    project is parsed once); raise DbtError at the first that fails. dbt's own
+    output goes to its log file, with a progress line on the terminal, unless
+    `stream` (or logging at debug level, `-v`) shows it as it comes."""
+    if any(command[:1] and command[0] in WRITING_COMMANDS for command in commands):
         paths.build_passed_file.unlink(missing_ok=True)
     # Every raw table exists before dbt reads it, even for a source that has not
     # delivered anything yet.
     restricted.connect(paths.restricted_db, all_tables()).close()
     create_private_database(paths.warehouse_db)
     workdir, path_env = _where_dbt_runs(paths)
+    verbose = stream or log.isEnabledFor(logging.DEBUG)
     env = {
         **{k: v for k, v in os.environ.items() if k not in PATH_VARIABLES},
         **path_env,
@@ -81,15 +94,23 @@ def run_dbt(args: list[str], paths: Paths, salt: str) -> None:
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_PROJECT_DIR": str(PROJECT_DIR),
         "DBT_TARGET_PATH": str(TARGET_DIR),
+        "DBT_LOG_PATH": os.environ.get("DBT_LOG_PATH") or str(LOG_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # Colour codes only on a terminal, never in log files.
+        "DBT_USE_COLORS": "true" if verbose and sys.stdout.isatty() else "false",
+        "DBT_USE_COLORS_FILE": "false",
+        VERBOSE_ENV: "1" if verbose else "0",
     }
-    executable = [str(Path(sys.executable).with_name("dbt")), *args]
-    log.info("running dbt %s", " ".join(args))
-    completed = subprocess.run(executable, cwd=workdir, env=env, check=False)
+    shown = "; ".join(" ".join(command) for command in commands)
+    dbt_log = Path(env["DBT_LOG_PATH"]) / "dbt.log"
+    log.info("running dbt %s (its log: %s)", shown, dbt_log)
+    child = [sys.executable, "-m", "loaders.dbt_child", json.dumps(list(commands))]
+    completed = subprocess.run(child, cwd=workdir, env=env, check=False)
     if completed.returncode != 0:
-        raise DbtError(f"dbt {' '.join(args)} failed (exit {completed.returncode})")
-    if command == "build" and not is_partial(args):
-        _record_passed_build(paths, args)
+        raise DbtError(f"dbt {shown} failed (exit {completed.returncode})")
+    for command in commands:
+        if command[:1] == ["build"] and not is_partial(command):
+            _record_passed_build(paths, command)
 
 
 # The variables profiles.yml reads the two DuckDB files' paths from.
@@ -119,10 +140,10 @@ def is_partial(args: list[str]) -> bool:
 
 
 def last_run_statuses() -> Counter[str]:
-    """How many nodes of the last dbt run ended in each status (pass, success, ...)."""
-    if not RUN_RESULTS.exists():
+    """How many nodes of the last dbt build ended in each status (pass, ...)."""
+    if not BUILD_RESULTS.exists():
         return Counter()
-    results = json.loads(RUN_RESULTS.read_text())["results"]
+    results = json.loads(BUILD_RESULTS.read_text())["results"]
     return Counter(result["status"] for result in results)
 
 
@@ -135,11 +156,61 @@ def passed_build(paths: Paths) -> dict[str, str] | None:
         return None
 
 
+# What a build's result depends on besides the delivered data: the dbt project
+# (the dbt tests in tests/, not the Python tests in tests/python).
+PROJECT_INPUTS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "macros",
+    "seeds",
+    "tests",
+)
+
+
+def build_inputs(paths: Paths) -> dict[str, object]:
+    """What the warehouse is built from: the newest manifest row (any new or
+    changed delivery adds one) and a hash of the dbt project's files. A build with
+    the same inputs as the last passing one would build the same warehouse."""
+    newest_file = None
+    if paths.restricted_db.exists():
+        with duckdb.connect(str(paths.restricted_db), read_only=True) as conn:
+            if conn.execute(
+                "select count(*) from duckdb_tables() "
+                "where schema_name = 'loader' and table_name = 'manifest'"
+            ).fetchone()[0]:
+                newest_file = conn.execute(
+                    "select max(file_id) from loader.manifest"
+                ).fetchone()[0]
+    return {"newest_file": newest_file, "project": _project_hash()}
+
+
+def _project_hash() -> str:
+    digest = hashlib.sha256()
+    for name in PROJECT_INPUTS:
+        top = PROJECT_DIR / name
+        files = sorted(top.rglob("*")) if top.is_dir() else [top]
+        for path in files:
+            relative = path.relative_to(PROJECT_DIR)
+            if path.is_file() and relative.parts[:2] != ("tests", "python"):
+                digest.update(relative.as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def keep_built_docs(paths: Paths) -> None:
+    """Keep the docs site the build made beside the warehouse, for the publication
+    of that build (dbt's target folder is shared by every dbt command)."""
+    if STATIC_DOCS.exists():
+        shutil.copyfile(STATIC_DOCS, paths.built_docs_file)
+
+
 def _record_passed_build(paths: Paths, args: list[str]) -> None:
     statuses = last_run_statuses()
     record = {
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="microseconds"),
         "dbt": " ".join(args),
         "results": ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())),
+        "inputs": build_inputs(paths),
     }
     paths.build_passed_file.write_text(json.dumps(record, indent=2) + "\n")

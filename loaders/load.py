@@ -78,6 +78,7 @@ def load_landing(
     )
     with restricted.connect(restricted_db, all_tables()) as conn:
         readers.prepare(conn)
+        manifest = Manifest(conn).snapshot()
         batch: list[tuple[Source, Found]] = []
         batch_bytes = 0
         for number, (source, found) in enumerate(candidates, start=1):
@@ -85,7 +86,7 @@ def load_landing(
             batch.append((source, found))
             batch_bytes += _batch_weight(found, size)
             if batch_bytes >= BATCH_BYTES or number == len(candidates):
-                for outcome in _load_batch(conn, landing_dir, batch, recheck):
+                for outcome in _load_batch(conn, manifest, landing_dir, batch, recheck):
                     report.outcomes.append(outcome)
                     _log_outcome(outcome)
                 batch, batch_bytes = [], 0
@@ -130,6 +131,7 @@ def _batch_weight(found: Found, size: int) -> int:
 
 def _load_batch(
     conn: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
     landing_dir: Path,
     batch: list[tuple[Source, Found]],
     recheck: _RecheckWindow,
@@ -142,7 +144,7 @@ def _load_batch(
     conn.begin()
     try:
         decided = [
-            _decide(conn, landing_dir, source, found, recheck)
+            _decide(conn, manifest, landing_dir, source, found, recheck)
             for source, found in batch
         ]
         pending = [item for item in decided if isinstance(item, _Pending)]
@@ -158,7 +160,7 @@ def _load_batch(
             return [
                 outcome
                 for item in batch
-                for outcome in _load_batch(conn, landing_dir, [item], recheck)
+                for outcome in _load_batch(conn, manifest, landing_dir, [item], recheck)
             ]
         assert unreadable.record is not None
         conn.begin()
@@ -197,6 +199,7 @@ def _path_of(found: Found) -> Path:
 
 def _decide(
     conn: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
     landing_dir: Path,
     source: Source,
     found: Found,
@@ -210,7 +213,6 @@ def _decide(
         if isinstance(found, DeliveredFile)
         else path.relative_to(landing_dir).as_posix()
     )
-    manifest = Manifest(conn)
     landed = LandedFile.at(path, relative)
     newest = manifest.newest(relative)
     if (

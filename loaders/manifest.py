@@ -199,19 +199,53 @@ class Version:
 
 
 class Manifest:
-    """The manifest's questions and records, on the load's open connection."""
+    """The manifest's questions and records, on the load's open connection.
+
+    What the file system and the manifest last said about every path is read once,
+    when the load starts (`snapshot`), so a run over thousands of unchanged files
+    asks DuckDB two questions, not two per file. Each path is decided once per
+    run, so nothing written during the run needs to be read back here."""
 
     def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
         self.conn = conn
+        self._seen: dict[str, tuple[object, ...]] | None = None
+        self._newest: dict[str, Version] | None = None
+
+    def snapshot(self) -> Manifest:
+        self._seen = {
+            row[0]: tuple(row[1:])
+            for row in self.conn.execute(
+                "select file_path, file_size, file_mtime, file_ctime_ns, file_inode "
+                "from loader.landed_files"
+            ).fetchall()
+        }
+        self._newest = {
+            row[0]: Version(*row[1:])
+            for row in self.conn.execute(
+                "select file_path, file_id, file_sha256, status, reason "
+                "from loader.manifest "
+                "qualify row_number() over (partition by file_path "
+                "order by file_id desc) = 1"
+            ).fetchall()
+        }
+        return self
 
     def unchanged_since_seen(self, landed: LandedFile) -> bool:
         """The file is as it was when last hashed (size, mtime, ctime, inode)."""
-        seen = self.conn.execute(
-            "select file_size, file_mtime, file_ctime_ns, file_inode "
-            "from loader.landed_files where file_path = ?",
-            [landed.relative],
-        ).fetchone()
-        return seen == (landed.size, landed.mtime, landed.ctime_ns, landed.inode)
+        if self._seen is not None:
+            seen = self._seen.get(landed.relative)
+        else:
+            seen = self.conn.execute(
+                "select file_size, file_mtime, file_ctime_ns, file_inode "
+                "from loader.landed_files where file_path = ?",
+                [landed.relative],
+            ).fetchone()
+        return tuple(seen or ()) == (
+            landed.size,
+            landed.mtime,
+            landed.ctime_ns,
+            landed.inode,
+        )
 
     def remember(self, landed: LandedFile, sha256: str) -> None:
         self.conn.execute(
@@ -229,6 +263,8 @@ class Manifest:
 
     def newest(self, relative: str) -> Version | None:
         """The newest decision recorded for the path."""
+        if self._newest is not None:
+            return self._newest.get(relative)
         row = self.conn.execute(
             "select file_id, file_sha256, status, reason from loader.manifest "
             "where file_path = ? order by file_id desc limit 1",

@@ -32,13 +32,20 @@ from pathlib import Path
 
 from loaders import findings as finding_rules
 from loaders import sources as source_registry
-from loaders.dbt import RUN_RESULTS, STATIC_DOCS, last_run_statuses, run_dbt
+from loaders.dbt import (
+    BUILD_RESULTS,
+    build_inputs,
+    keep_built_docs,
+    last_run_statuses,
+    passed_build,
+    run_dbt,
+)
 from loaders.fetch import FetchError, FetchReport, open_transport
 from loaders.fetch import fetch as fetch_files
 from loaders.findings import Finding
 from loaders.load import LoadReport, load_landing
 from loaders.postgres import describe_url, publish_to_postgres
-from loaders.publish import SERVING_FILE_MODE, Publication, publish
+from loaders.publish import SERVING_FILE_MODE, Publication, publish, published_build
 from loaders.report import write_report
 from loaders.settings import Paths
 
@@ -189,34 +196,80 @@ def load(run: Run) -> str:
 
 
 def build(run: Run) -> str:
-    run_dbt(["build", *run.dbt_args], run.paths, run.salt)
+    """`dbt build`, and the docs site of what it built, in one dbt process; nothing
+    at all when nothing arrived or changed since the last passing build."""
+    inputs = build_inputs(run.paths)
+    previous = passed_build(run.paths)
+    if not run.dbt_args and previous and previous.get("inputs") == inputs:
+        # A source that stopped delivering is exactly a run with nothing new.
+        run.findings += finding_rules.from_source_status(run.paths.warehouse_db)
+        raise Skipped(
+            f"nothing new since the build of {previous['finished_at']}: the "
+            "warehouse is up to date"
+        )
+    run_dbt(
+        ["build", *run.dbt_args],
+        # The build compiled every node in this dbt process: the docs need not.
+        ["docs", "generate", "--static", "--no-compile"],
+        paths=run.paths,
+        salt=run.salt,
+    )
+    keep_built_docs(run.paths)
     statuses = last_run_statuses()
     counts = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
-    run.findings += finding_rules.from_dbt_run(RUN_RESULTS)
+    run.findings += finding_rules.from_dbt_run(BUILD_RESULTS)
     run.findings += finding_rules.from_source_status(run.paths.warehouse_db)
     return f"dbt build passed: {counts}"
 
 
 def publish_file(run: Run) -> str:
+    """serving.duckdb, with the docs site and the report of the same build beside
+    it; in a run that built nothing, nothing when that build is already the
+    published one (`publish` on its own always publishes)."""
+    build_record = passed_build(run.paths)
+    nothing_built = any(
+        o.name == "build" and o.status == "skipped" for o in run.outcomes
+    )
+    if (
+        nothing_built
+        and build_record
+        and published_build(run.paths) == build_record.get("finished_at")
+        and run.paths.serving_db.exists()
+        and run.paths.report_file.exists()
+    ):
+        raise Skipped(
+            f"{run.paths.serving_db} is already the build of "
+            f"{build_record['finished_at']}: nothing republished"
+        )
     publication = publish(run.paths)
     run.publication = publication
-    return (
-        f"{len(publication.tables)} tables, {publication.rows:,} rows "
-        f"-> {publication.path}"
-    )
+    shown = [f"{len(publication.tables)} tables, {publication.rows:,} rows"]
+    if run.paths.built_docs_file.exists():
+        _place(run.paths.built_docs_file, run.paths.docs_file)
+        run.docs = run.paths.docs_file
+        shown.append("the docs site")
+    written = write_report(run.paths)
+    run.report = written.path
+    shown.append(f"the report ({written.charts} charts)")
+    return f"{', '.join(shown)} -> {publication.path.parent}"
 
 
 def docs(run: Run) -> str:
     """The dbt docs site as one self-contained HTML file beside the published one."""
-    run_dbt(["docs", "generate", "--static"], run.paths, run.salt)
-    target = run.paths.docs_file
+    run_dbt(["docs", "generate", "--static"], paths=run.paths, salt=run.salt)
+    keep_built_docs(run.paths)
+    _place(run.paths.built_docs_file, run.paths.docs_file)
+    run.docs = run.paths.docs_file
+    return str(run.docs)
+
+
+def _place(source: Path, target: Path) -> None:
+    """Copy a file beside the published one, readable by its readers, atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
-    shutil.copyfile(STATIC_DOCS, partial)
+    shutil.copyfile(source, partial)
     os.chmod(partial, SERVING_FILE_MODE)
     os.replace(partial, target)
-    run.docs = target
-    return str(target)
 
 
 def report(run: Run) -> str:
@@ -244,8 +297,9 @@ DOCS: Step = ("docs", docs)
 REPORT: Step = ("report", report)
 POSTGRES: Step = ("postgres", postgres)
 
-# The daily run. A step that reads the published file (a report) goes after PUBLISH.
-PIPELINE: tuple[Step, ...] = (FETCH, LOAD, BUILD, PUBLISH, REPORT, DOCS, POSTGRES)
+# The daily run. PUBLISH writes serving.duckdb, its docs site and its report
+# together; a step that reads the published file goes after it.
+PIPELINE: tuple[Step, ...] = (FETCH, LOAD, BUILD, PUBLISH, POSTGRES)
 
 
 def render_steps(run: Run) -> str:

@@ -121,6 +121,7 @@ def publish(paths: Paths, manifest: Path = MANIFEST) -> Publication:
         _remove_database(staging)
         raise
     previous = _swap_into_place(staging, target)
+    _record_publication(paths, build)
     log.info(
         "published %s tables (%s rows) to %s",
         len(tables),
@@ -136,6 +137,26 @@ def _refuse_if_held(target: Path) -> None:
     held = held_for_writing(target)
     if held:
         raise PublishError(f"{held}; the published file is unchanged.")
+
+
+def publication_record(paths: Paths) -> Path:
+    """Beside the published file: which build it holds."""
+    return paths.serving_db.with_name(paths.serving_db.name + ".build.json")
+
+
+def published_build(paths: Paths) -> str | None:
+    """When the build the published file holds finished, or None if unknown."""
+    try:
+        return json.loads(publication_record(paths).read_text())["finished_at"]
+    except (FileNotFoundError, KeyError, ValueError):
+        return None
+
+
+def _record_publication(paths: Paths, build: dict[str, object]) -> None:
+    record = publication_record(paths)
+    partial = record.with_name(record.name + ".part")
+    partial.write_text(json.dumps({"finished_at": build["finished_at"]}) + "\n")
+    os.replace(partial, record)
 
 
 def serving_views(

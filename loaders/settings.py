@@ -123,6 +123,12 @@ class Paths:
         return self.warehouse_db.with_name(self.warehouse_db.name + ".passed")
 
     @property
+    def built_docs_file(self) -> Path:
+        """The docs site of the last build, kept beside the warehouse until that
+        build is published."""
+        return self.warehouse_db.with_name(self.warehouse_db.name + ".docs.html")
+
+    @property
     def docs_file(self) -> Path:
         """The static dbt docs site, beside the published file it describes."""
         return self.serving_db.parent / "docs" / "index.html"

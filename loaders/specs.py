@@ -48,7 +48,13 @@ def one_of(*values: str) -> Check:
 
 # The value styles the sources deliver. Raw tables keep the text; these rules make sure
 # staging's casts cannot fail on a row that was loaded.
-ISO_DATE = Check(r"try_strptime({v}, '%Y-%m-%d') is not null", "a date like 2024-09-03")
+# Zero-padded, so that one day has one spelling (2024-9-3 would be a second key for
+# the same day of a Clever user).
+ISO_DATE = Check(
+    r"regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+    r"and try_strptime({v}, '%Y-%m-%d') is not null",
+    "a date like 2024-09-03",
+)
 US_DATE = Check(
     r"try_strptime({v}, '%m/%d/%Y') is not null", "a date like 09/23/2021 (MM/DD/YYYY)"
 )

@@ -44,7 +44,7 @@ def _count(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> int:
     return conn.execute(f"select count(*) from {table}").fetchone()[0]
 
 
-MATCH_RATES = "digital_engagement.digital_activity_identity_match_rates"
+MATCH_RATES = "audit.digital_activity_identity_match_rates"
 
 
 def activity_by_source(warehouse_db: Path) -> list[tuple[str, int, int]]:
@@ -55,7 +55,7 @@ def activity_by_source(warehouse_db: Path) -> list[tuple[str, int, int]]:
     with duckdb.connect(str(warehouse_db), read_only=True) as conn:
         exists = conn.execute(
             "select count(*) from duckdb_tables() where database_name = "
-            "current_database() and schema_name = 'digital_engagement' "
+            "current_database() and schema_name = 'audit' "
             "and table_name = 'digital_activity_identity_match_rates'"
         ).fetchone()[0]
         if not exists:
@@ -238,7 +238,7 @@ def summary_text(paths: Paths) -> str:
     for source in unmatched_sources(by_source):
         log.warning(
             "no %s activity reaches a student on the SIS roster: its ids do not line "
-            "up with the SIS ids (see digital_engagement."
+            "up with the SIS ids (see audit."
             "digital_activity_identity_match_rates)",
             source,
         )

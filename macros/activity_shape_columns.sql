@@ -1,14 +1,16 @@
 {#
     Purpose: the columns of the activity shape every int_*_activity mapping
     produces, in the one order digital_activity_signals unions them in (a union
-    matches columns by position, so every branch selects this list).
+    matches columns by position, so every branch selects this list). `shows_use`
+    is the source's own "digitally active" rule (design.md), decided in its
+    int_*_activity model so the marts need no per-source case.
 #}
 {% macro activity_shape_columns() -%}
     {%- set columns = [
         'event_id', 'event_type', 'event_actor', 'actor_key_type', 'actor_key',
         'event_object', 'event_time', 'entity_type', 'software_application_version',
-        'time_on_task_sec', 'num_access', 'is_used', 'report_period_days', 'year',
-        'month', 'actor_role', 'source_school_name', 'exclusion_reason',
+        'time_on_task_sec', 'num_access', 'is_used', 'shows_use', 'report_period_days',
+        'year', 'month', 'actor_role', 'source_school_name', 'exclusion_reason',
         '_source_file', '_source_row', '_source_record', '_record_signal',
         '_file_sha256',
     ] -%}

@@ -141,14 +141,17 @@ def load_command(
     exit_with_findings(run)
 
 
-@cli.command("fetch")
-@fetch_config_option
-@click.option(
+FROM_DIR = click.option(
     "--from-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="Mirror this local drop folder (laid out like the SFTP server) instead "
     "of connecting to SFTP.",
 )
+
+
+@cli.command("fetch")
+@fetch_config_option
+@FROM_DIR
 @click.option(
     "--load/--no-load",
     default=True,
@@ -172,8 +175,8 @@ def fetch_command(
     """Fetch Clever's new and changed report files from its SFTP server into
     <landing>/clever/ (download and record only), then run the load step for
     Clever (and with --build, `dbt build`). Connection settings: HE_SFTP_HOST,
-    _PORT, _USER, _KEY, _KEY_PASSPHRASE, _PASSWORD, _ROOT, _KNOWN_HOSTS (see the
-    README). Ends "with findings" (exit status 3) if a report file could not be
+    _PORT, _USER, _KEY, _KEY_PASSPHRASE, _PASSWORD, _ROOT, _KNOWN_HOSTS (see
+    docs/sftp.md). Ends "with findings" (exit status 3) if a report file could not be
     downloaded or is left to a later run, or if the load step found problems in a
     file; exits 1 if a step failed."""
     paths = paths_of(ctx)
@@ -242,8 +245,9 @@ def publish_command(
 ) -> None:
     """Publish the serving views of the last passing `build` as tables into
     serving.duckdb (what BI tools open, read-only), replacing it atomically and
-    keeping the previous file; with --postgres, also into PostgreSQL. Refuses when
-    the last build failed."""
+    keeping the previous file, with that build's docs site and the report beside
+    it; with --postgres, also into PostgreSQL. Refuses when the last build failed;
+    does nothing when that build is already published."""
     paths = paths_of(ctx)
     run = Run(
         paths, salt="", postgres_url=postgres_url, postgres_reader=postgres_reader
@@ -284,26 +288,30 @@ def report_command(ctx: click.Context, wait_seconds: float) -> None:
 
 @cli.command("pipeline")
 @fetch_config_option
+@FROM_DIR
 @postgres_options
 @lock_option
 @click.pass_context
 def pipeline_command(
     ctx: click.Context,
     config_file: Path | None,
+    from_dir: Path | None,
     postgres_url: str | None,
     postgres_reader: str | None,
     wait_seconds: float,
 ) -> None:
-    """The daily run, under one lock: fetch from Clever's SFTP (when HE_SFTP_HOST
-    or --config is set), load, `dbt build`, publish serving.duckdb, the HTML report,
-    the docs site, and PostgreSQL (when configured). Files left unfetched or
-    quarantined do not stop it (what arrived is published; it exits non-zero naming
-    them); a failing dbt test stops it before publish."""
+    """The daily run, under one lock: fetch from Clever's SFTP (when HE_SFTP_HOST,
+    --config or --from-dir is set), load, `dbt build`, publish serving.duckdb with
+    its docs site and report, and PostgreSQL (when configured). Nothing new since
+    the last run: nothing is built or republished. Problems of the deliveries do not
+    stop it (what arrived is published; it exits 3 listing them); a failing dbt test
+    stops it before publish (exit 1)."""
     paths = paths_of(ctx)
     run = Run(
         paths,
         salt=read_salt(allow_demo=False),
         fetch_config=config_file,
+        fetch_from_dir=from_dir,
         postgres_url=postgres_url,
         postgres_reader=postgres_reader,
     )
@@ -351,8 +359,6 @@ def demo_command(demo_dir: Path, wait_seconds: float, **district: Any) -> None:
         pipeline.LOAD,
         pipeline.BUILD,
         pipeline.PUBLISH,
-        pipeline.REPORT,
-        pipeline.DOCS,
     ]
     run = Run(paths, salt=read_salt(allow_demo=True))
     with locked(paths, wait_seconds):

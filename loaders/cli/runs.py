@@ -44,7 +44,7 @@ def read_salt(*, allow_demo: bool) -> str:
 
 def dbt(args: list[str], paths: Paths, salt: str) -> None:
     try:
-        run_dbt(args, paths, salt)
+        run_dbt(args, paths=paths, salt=salt, stream=True)
     except DbtError as error:
         raise RunFailed(str(error)) from None
 

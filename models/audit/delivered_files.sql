@@ -54,28 +54,30 @@ with files as (
 
 staged as (
     {%- for model in staging_models %}
-    {%- set source_name, table_name = model[4:].split('__') %}
-    select
-        '{{ source_name }}' as source,
-        '{{ table_name }}' as table_name,
-        _source_file as file_path,
-        _file_sha256 as file_sha256,
-        count(*) as rows_staged
-    from {{ ref(model) }}
-    group by _source_file, _file_sha256
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        {%- set source_name, table_name = model[4:].split('__') %}
+        select
+            '{{ source_name }}' as source,
+            '{{ table_name }}' as table_name,
+            _source_file as file_path,
+            _file_sha256 as file_sha256,
+            count(*) as rows_staged
+        from {{ ref(model) }}
+        group by _source_file, _file_sha256
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
 staged_tables as (
     {%- for model in staging_models %}
-    {%- set source_name, table_name = model[4:].split('__') %}
-    select '{{ source_name }}' as source, '{{ table_name }}' as table_name
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        {%- set source_name, table_name = model[4:].split('__') %}
+        select
+            '{{ source_name }}' as source,
+            '{{ table_name }}' as table_name
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
@@ -123,11 +125,6 @@ final as (
         version_number,
         status,
         is_current_version,
-        case
-            when status <> 'loaded' then status
-            when is_current_version then 'in use'
-            else 'superseded by a newer version'
-        end as delivery_status,
         reason,
         duplicate_of,
         encoding,
@@ -136,11 +133,16 @@ final as (
         rows_rejected,
         rows_flagged,
         rows_in_use,
+        is_finding,
+        recorded_at,
+        case
+            when status <> 'loaded' then status
+            when is_current_version then 'in use'
+            else 'superseded by a newer version'
+        end as delivery_status,
         case
             when status = 'loaded' then rows_loaded - rows_in_use else 0
-        end as rows_superseded,
-        is_finding,
-        recorded_at
+        end as rows_superseded
     from counted
 )
 

@@ -1,9 +1,7 @@
 {#
-    One row per student in the Insights roster or the SIS attendance (pseudonymized),
-    with school, grade and role, their school days, present, digital and engaged
-    days, the three rates and the chronic-absence flag. Students without digital
-    activity or without attendance stay, with zero days (and NULL rates when they
-    have no school day).
+    The student roster: one row per student in the Insights roster or the SIS
+    attendance (pseudonymized), with school, grade, role and the roster's masked
+    names. Attributes only; the per-student measures are in msr_student_engagement.
 #}
 
 with students as (
@@ -19,124 +17,31 @@ with students as (
     from {{ ref('int_hybrid_engagement__students') }}
 ),
 
-daily as (
+persons as (
     select
-        student_id_pseudonym,
-        is_present,
-        is_digitally_active,
-        is_engaged,
-        hybrid_category
-    from {{ ref('fct_hybrid_engagement_daily') }}
+        person_id_pseudonym,
+        surname,
+        given_name,
+        middle_name
+    from {{ ref('stg_insights__person') }}
 ),
 
-presence as (
-    select
-        student_id_pseudonym,
-        attendance_records,
-        coded_p_records
-    from {{ ref('fct_in_person_presence') }}
-),
-
-digital as (
-    select student_id_pseudonym
-    from {{ ref('fct_digital_activity_daily') }}
-    where is_digitally_active
-),
-
-daily_by_student as (
-    select
-        student_id_pseudonym,
-        {{ hybrid_category_measures(student_count=false) }}
-    from daily
-    group by student_id_pseudonym
-),
-
-records_by_student as (
-    select
-        student_id_pseudonym,
-        sum(attendance_records) as attendance_records,
-        sum(coded_p_records) as coded_p_records
-    from presence
-    group by student_id_pseudonym
-),
-
-digital_by_student as (
-    select
-        student_id_pseudonym,
-        count(*) as digital_activity_dates
-    from digital
-    group by student_id_pseudonym
-),
-
-joined as (
+final as (
     select
         students.student_id_pseudonym,
         students.person_id_pseudonym,
+        persons.surname,
+        persons.given_name,
+        persons.middle_name,
         students.person_role,
         students.school_id,
         students.school_name,
         students.grade,
         students.is_in_roster,
-        students.has_attendance,
-        daily_by_student.in_person_rate,
-        daily_by_student.digital_rate,
-        daily_by_student.hybrid_rate,
-        cast(coalesce(records_by_student.attendance_records, 0) as bigint)
-            as attendance_records,
-        cast(coalesce(records_by_student.coded_p_records, 0) as bigint)
-            as coded_p_records,
-        coalesce(daily_by_student.school_days, 0) as school_days,
-        coalesce(daily_by_student.present_days, 0) as present_days,
-        coalesce(daily_by_student.digital_days, 0) as digital_days,
-        coalesce(daily_by_student.engaged_days, 0) as engaged_days,
-        coalesce(daily_by_student.in_person_and_digital_days, 0)
-            as in_person_and_digital_days,
-        coalesce(daily_by_student.in_person_only_days, 0) as in_person_only_days,
-        coalesce(daily_by_student.digital_only_days, 0) as digital_only_days,
-        coalesce(daily_by_student.not_engaged_days, 0) as not_engaged_days,
-        coalesce(digital_by_student.digital_activity_dates, 0)
-            as digital_activity_dates
+        students.has_attendance
     from students
-    left join daily_by_student
-        on students.student_id_pseudonym = daily_by_student.student_id_pseudonym
-    left join records_by_student
-        on students.student_id_pseudonym = records_by_student.student_id_pseudonym
-    left join digital_by_student
-        on students.student_id_pseudonym = digital_by_student.student_id_pseudonym
-),
-
-final as (
-    select
-        student_id_pseudonym,
-        person_id_pseudonym,
-        person_role,
-        school_id,
-        school_name,
-        grade,
-        is_in_roster,
-        has_attendance,
-        attendance_records,
-        coded_p_records,
-        school_days,
-        present_days,
-        digital_days,
-        engaged_days,
-        in_person_and_digital_days,
-        in_person_only_days,
-        digital_only_days,
-        not_engaged_days,
-        digital_activity_dates,
-        in_person_rate,
-        digital_rate,
-        hybrid_rate,
-        -- exact: the threshold is a decimal, the days are integers
-        coalesce(
-            school_days >= {{ var('chronic_absence_min_school_days') }}
-            and present_days
-            < {{ var('chronic_absence_threshold') }} * school_days,
-            false
-        ) as is_chronically_absent
-    from joined
+    left join persons
+        on students.person_id_pseudonym = persons.person_id_pseudonym
 )
 
 select * from final

@@ -1,23 +1,45 @@
 {#
     Digital activity of each student: one row per student per date with at least one
     digital_activity row. Digitally active when a row shows use by its source's rule
-    (design.md): Clever daily participation active or with logins; Clever resource
-    usage with accesses; any Insights signal; an i-Ready completed lesson; Graph
-    `used` or a count above zero.
+    (design.md), decided in the source's int_*_activity model as `shows_use`:
+    Clever daily participation active or with logins; Clever resource usage with
+    accesses; any Insights signal; an i-Ready completed lesson; Graph `used` or a
+    count above zero. Actors resolve to students as in digital_activity; the source
+    of each report comes from the digital_activity_event_objects seed, so a new
+    source needs no change here.
 #}
 
-with activity as (
+{%- set sources = ['clever', 'insights', 'iready', 'graph'] %}
+
+with signals as (
     select
         event_actor,
+        actor_key_type,
+        actor_key,
         event_object,
-        generated_aggregatemeasure_metric_timeontasksec as time_on_task_sec,
-        generated_aggregatemeasure_metric_numaccess as num_access,
-        generated_aggregatemeasure_metric_used as is_used,
-        cast(event_eventtime as date) as activity_date
-    from {{ ref('digital_activity') }}
+        time_on_task_sec,
+        num_access,
+        shows_use,
+        cast(event_time as date) as activity_date
+    from {{ ref('digital_activity_signals') }}
     where
-        event_actor is not null
-        and event_eventtime is not null
+        exclusion_reason is null
+        and event_time is not null
+),
+
+actor_keys as (
+    select
+        actor_key_type,
+        actor_key,
+        sis_id_pseudonym
+    from {{ ref('int_identity__actor_keys') }}
+),
+
+event_objects as (
+    select
+        event_object,
+        source
+    from {{ ref('digital_activity_event_objects') }}
 ),
 
 students as (
@@ -25,55 +47,35 @@ students as (
     from {{ ref('int_hybrid_engagement__students') }}
 ),
 
-classified as (
+resolved as (
     select
-        activity.event_actor as student_id_pseudonym,
-        activity.activity_date,
-        activity.time_on_task_sec,
-        activity.num_access,
-        case
-            when activity.event_object like 'Clever%' then 'clever'
-            when activity.event_object = 'MS_Insights' then 'insights'
-            when activity.event_object like 'iReady%' then 'iready'
-            when activity.event_object like 'MS_GraphAPI%' then 'graph'
-        end as activity_source,
-        case
-            when activity.event_object = 'Clever_Daily_Participation'
-                then
-                    coalesce(activity.is_used, false)
-                    or coalesce(activity.num_access, 0) > 0
-            when activity.event_object = 'Clever_Resource_Usage'
-                then coalesce(activity.num_access, 0) > 0
-            when activity.event_object = 'MS_Insights' then true
-            when activity.event_object like 'iReady%'
-                then coalesce(activity.is_used, false)
-            when activity.event_object like 'MS_GraphAPI%'
-                then
-                    coalesce(activity.is_used, false)
-                    or coalesce(activity.num_access, 0) > 0
-            else false
-        end as shows_use
-    from activity
-    inner join students
-        on activity.event_actor = students.student_id_pseudonym
+        signals.activity_date,
+        signals.event_object,
+        signals.time_on_task_sec,
+        signals.num_access,
+        signals.shows_use,
+        coalesce(signals.event_actor, actor_keys.sis_id_pseudonym)
+            as student_id_pseudonym
+    from signals
+    left join actor_keys
+        on
+            signals.actor_key_type = actor_keys.actor_key_type
+            and signals.actor_key = actor_keys.actor_key
 ),
 
 flagged as (
     select
-        student_id_pseudonym,
-        activity_date,
-        time_on_task_sec,
-        num_access,
-        case when shows_use then 1 else 0 end as is_use,
-        case when shows_use and activity_source = 'clever' then 1 else 0 end
-            as is_clever_use,
-        case when shows_use and activity_source = 'insights' then 1 else 0 end
-            as is_insights_use,
-        case when shows_use and activity_source = 'iready' then 1 else 0 end
-            as is_iready_use,
-        case when shows_use and activity_source = 'graph' then 1 else 0 end
-            as is_graph_use
-    from classified
+        resolved.student_id_pseudonym,
+        resolved.activity_date,
+        resolved.time_on_task_sec,
+        resolved.num_access,
+        event_objects.source as activity_source,
+        case when resolved.shows_use then 1 else 0 end as is_use
+    from resolved
+    inner join students
+        on resolved.student_id_pseudonym = students.student_id_pseudonym
+    left join event_objects
+        on resolved.event_object = event_objects.event_object
 ),
 
 daily as (
@@ -82,10 +84,12 @@ daily as (
         activity_date,
         count(*) as activity_rows,
         sum(is_use) as active_rows,
-        max(is_clever_use) as clever_active,
-        max(is_insights_use) as insights_active,
-        max(is_iready_use) as iready_active,
-        max(is_graph_use) as graph_active,
+        count(distinct case when is_use = 1 then activity_source end)
+            as active_sources,
+        {%- for source in sources %}
+            coalesce(max(case when activity_source = '{{ source }}' then is_use end), 0)
+                as {{ source }}_active,
+        {%- endfor %}
         coalesce(sum(time_on_task_sec), 0) as time_on_task_sec,
         coalesce(sum(num_access), 0) as accesses
     from flagged
@@ -101,15 +105,11 @@ final as (
         activity_rows,
         cast(active_rows as bigint) as active_rows,
         cast(accesses as bigint) as accesses,
-        cast(
-            clever_active + insights_active + iready_active + graph_active
-            as integer
-        ) as active_sources,
+        cast(active_sources as integer) as active_sources,
         active_rows > 0 as is_digitally_active,
-        clever_active = 1 as is_clever_active,
-        insights_active = 1 as is_insights_active,
-        iready_active = 1 as is_iready_active,
-        graph_active = 1 as is_graph_active,
+        {%- for source in sources %}
+            {{ source }}_active = 1 as is_{{ source }}_active,
+        {%- endfor %}
         cast(time_on_task_sec as double) / 60 as minutes
     from daily
 )

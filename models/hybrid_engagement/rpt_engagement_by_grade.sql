@@ -1,8 +1,8 @@
 {#
     Hybrid engagement per grade, district-wide, over the whole period: every
-    student of the grade (dim_student, including those without school days), the
-    chronically absent among them, student-days in each category and the pooled
-    rates.
+    student of the grade (rpt_student_engagement, including those without school
+    days), the chronically absent among them, student-days in each category and
+    the pooled rates.
 #}
 
 with students as (
@@ -10,7 +10,7 @@ with students as (
         student_id_pseudonym,
         grade,
         is_chronically_absent
-    from {{ ref('dim_student') }}
+    from {{ ref('rpt_student_engagement') }}
 ),
 
 daily as (

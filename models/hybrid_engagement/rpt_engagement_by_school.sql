@@ -1,7 +1,8 @@
 {#
-    Hybrid engagement per school over the whole period: every student of the school
-    (dim_student, including those without school days), the chronically absent
-    among them, student-days in each category and the pooled rates.
+    Hybrid engagement per school over the whole period: every student of the
+    school (rpt_student_engagement, including those without school days), the
+    chronically absent among them, student-days in each category and the pooled
+    rates.
 #}
 
 with students as (
@@ -10,7 +11,7 @@ with students as (
         school_id,
         school_name,
         is_chronically_absent
-    from {{ ref('dim_student') }}
+    from {{ ref('rpt_student_engagement') }}
 ),
 
 daily as (

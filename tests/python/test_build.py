@@ -61,14 +61,13 @@ def test_reconciliation_accounts_for_every_raw_record(
     # the excluded records are exactly those lessons, with their reason
     rows = built_district.query(
         "select event_object, raw_records, activity_records, excluded_records "
-        "from digital_engagement.digital_activity_reconciliation"
+        "from audit.digital_activity_reconciliation"
     )
     assert len(rows) == 7
     assert all(raw == kept + excluded for _, raw, kept, excluded in rows)
     assert sum(excluded for *_, excluded in rows) == in_progress
     assert built_district.query(
-        "select distinct exclusion_reason "
-        "from digital_engagement.digital_activity_exclusions"
+        "select distinct exclusion_reason from audit.digital_activity_exclusions"
     ) == ([("lesson not completed (no Completion Date)",)] if in_progress else [])
 
 
@@ -177,7 +176,7 @@ def test_identity_match_rates_equal_an_independent_count(
     # WHEN the match-rate model is summed over roles and schools
     rates = built_district.query(
         "select event_object, sum(activity_rows), sum(matched_rows) "
-        "from digital_engagement.digital_activity_identity_match_rates group by 1"
+        "from audit.digital_activity_identity_match_rates group by 1"
     )
     # THEN rows and matched rows agree for every source
     assert {

@@ -239,13 +239,13 @@ def test_student_rates_match_an_independent_count_of_the_delivered_files(
             len(digital) / n if n else None,
             len(engaged) / n if n else None,
         )
-    # WHEN dim_student is read
+    # WHEN msr_student_engagement is read
     got = {
         row[0]: tuple(row[1:])
         for row in district.query(
             "select student_id_pseudonym, school_days, present_days, digital_days, "
             "engaged_days, in_person_rate, digital_rate, hybrid_rate "
-            "from hybrid_engagement.dim_student"
+            "from hybrid_engagement.msr_student_engagement"
         )
     }
     # THEN every student is there with exactly the same days and rates

@@ -128,7 +128,7 @@ def test_oea_identity_match_rates(oea_district: District) -> None:
     rates = dict(
         oea_district.query(
             "select event_object, sum(matched_rows) / sum(activity_rows) "
-            "from digital_engagement.digital_activity_identity_match_rates group by 1"
+            "from audit.digital_activity_identity_match_rates group by 1"
         )
     )
     # THEN Clever and Graph reach the SIS roster fully: their ids line up with the

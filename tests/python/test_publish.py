@@ -107,10 +107,11 @@ def test_pipeline_runs_every_step_and_says_what_it_published(
         "load      done",
         "build     done",
         "publish   done",
-        "docs      done",
         "postgres  skipped",
     ):
         assert line in output
+    # AND publish says it placed the docs site and the report beside the file
+    assert "the docs site, the report (" in output
     assert "dbt build passed" in output
     # AND the summary names the published file and the docs, which exist
     assert f"Published for BI tools: {published_district.serving}" in output
@@ -550,3 +551,38 @@ def test_a_partial_build_leaves_nothing_to_publish(
     assert result.returncode != 0
     assert "nothing to publish" in result.stderr
     assert _sha256(district.serving) == published
+
+
+def test_a_run_with_nothing_new_builds_and_publishes_nothing(
+    published_district: PublishedDistrict, tmp_path: Path
+) -> None:
+    # GIVEN a published district
+    district = _copy(published_district, tmp_path / "district", landing=True)
+    served = district.serving.stat()
+    # WHEN the pipeline runs again with nothing new
+    result = ok(run_cli("pipeline", data_dir=district.data_dir))
+    # THEN it builds nothing and republishes nothing: the published file is the
+    # same file, untouched
+    assert "build     skipped" in result.stdout
+    assert "nothing new since the build of" in result.stdout
+    assert "publish   skipped" in result.stdout
+    after = district.serving.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (served.st_ino, served.st_mtime_ns)
+    # WHEN one more school day arrives
+    generate(district.data_dir, *MORE_DAYS)
+    result = ok(run_cli("pipeline", data_dir=district.data_dir))
+    # THEN it is built and published
+    assert "build     done" in result.stdout and "publish   done" in result.stdout
+    assert district.serving.stat().st_ino != served.st_ino
+
+
+def test_a_run_tells_its_progress_in_few_lines_and_no_colour_codes(
+    published_district: PublishedDistrict,
+) -> None:
+    # GIVEN what `pipeline` printed on a fresh district (not on a terminal)
+    output = published_district.pipeline_output
+    # THEN dbt's per-node lines went to its log: a line per step and a summary
+    assert len(output.splitlines()) < 120, output
+    assert "\x1b[" not in output
+    assert "dbt build:" in output and "nodes" in output
+    assert "START" not in output and "OK created" not in output

@@ -299,9 +299,9 @@ def test_pipeline_writes_the_report_and_names_it(
 ) -> None:
     # GIVEN the pipeline's run of a small district (conftest)
     report = published_district.data_dir / "report" / "index.html"
-    # THEN its report step is done and the summary names the file
+    # THEN publishing wrote it beside the published file and the summary names it
     output = published_district.pipeline_output
-    assert re.search(r"report\s+done\s+[\d.]+ s\s+\d+ charts -> ", output)
+    assert re.search(r"publish\s+done\s+[\d.]+ s\s+.*the report \(\d+ charts\)", output)
     assert f"Report (open in a browser, works offline): {report}" in output
     # AND the file is complete, read-only to its owner and the BI group, with nothing
     # left beside it

@@ -1,6 +1,7 @@
 {#
     Clever daily participation in OEA's Digital Engagement Schema: one activity row
-    per user per day. `used` is Clever's `active`, numAccess its `num_logins`.
+    per user per day. `used` is Clever's `active`, numAccess its `num_logins`; the
+    row shows use (design.md, "Digitally active") when active or with logins.
 #}
 
 with participation as (
@@ -38,6 +39,8 @@ activity as (
         cast(null as integer) as time_on_task_sec,
         num_logins as num_access,
         is_active as is_used,
+        -- digitally active: Clever says active, or the user logged in
+        coalesce(is_active, false) or coalesce(num_logins, 0) > 0 as shows_use,
         1 as report_period_days,
         cast(extract(year from participation_date) as integer) as year,
         cast(extract(month from participation_date) as integer) as month,

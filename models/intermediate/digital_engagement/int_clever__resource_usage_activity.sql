@@ -1,7 +1,8 @@
 {#
     Clever resource usage in OEA's Digital Engagement Schema: one activity row per
     user per resource per day. event_type is the resource type, entity_type the
-    resource name, numAccess Clever's `num_access`.
+    resource name, numAccess Clever's `num_access`; the row shows use (design.md,
+    "Digitally active") when num_access is above zero.
 #}
 
 with resource_usage as (
@@ -42,6 +43,8 @@ activity as (
         cast(null as integer) as time_on_task_sec,
         num_access,
         num_access > 0 as is_used,
+        -- digitally active: the resource was opened
+        coalesce(num_access, 0) > 0 as shows_use,
         1 as report_period_days,
         cast(extract(year from usage_date) as integer) as year,
         cast(extract(month from usage_date) as integer) as month,

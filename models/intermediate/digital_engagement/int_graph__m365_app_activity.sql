@@ -3,7 +3,8 @@
     row per app per report period of a record (OEA's unpivot of the excel, oneNote,
     outlook, powerPoint, teams and word flags), `used` = the app's flag. The actor
     stays a source key (the userPrincipalName pseudonym) that digital_activity
-    resolves through Graph users. A record without app details is kept as one
+    resolves through Graph users. An app row shows use (design.md, "Digitally
+    active") when its flag is true. A record without app details is kept as one
     excluded row with its reason, so the reconciliation counts it.
 #}
 
@@ -85,6 +86,8 @@ mapped as (
         cast(null as integer) as time_on_task_sec,
         cast(null as integer) as num_access,
         cast(app_flag_value as boolean) as is_used,
+        -- digitally active: the app was used (M365 rows carry no count)
+        coalesce(cast(app_flag_value as boolean), false) as shows_use,
         cast(report_period as integer) as report_period_days,
         cast(extract(year from report_refresh_date) as integer) as year,
         cast(extract(month from report_refresh_date) as integer) as month,
@@ -115,6 +118,7 @@ without_details as (
         cast(null as integer) as time_on_task_sec,
         cast(null as integer) as num_access,
         cast(null as boolean) as is_used,
+        false as shows_use,
         cast(null as integer) as report_period_days,
         cast(extract(year from report_refresh_date) as integer) as year,
         cast(extract(month from report_refresh_date) as integer) as month,

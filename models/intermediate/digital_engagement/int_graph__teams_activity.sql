@@ -7,6 +7,8 @@
     seventh row, event_type `videoDuration`: OEA repeated it on all six counter
     rows, so summing time on task counted it six times. The actor stays a source key
     (the userPrincipalName pseudonym) that digital_activity resolves through users.
+    A row shows use (design.md, "Digitally active") when used or its count is
+    above zero.
 #}
 
 with teams_activity as (
@@ -84,6 +86,11 @@ mapped as (
             when counter_name = 'videoDuration' then video_duration_sec > 0
             else counter_value > 0
         end as is_used,
+        -- digitally active: used, or a count above zero
+        coalesce(counter_value, 0) > 0
+        or coalesce(
+            counter_name = 'videoDuration' and video_duration_sec > 0, false
+        ) as shows_use,
         report_period_days,
         cast(extract(year from report_refresh_date) as integer) as year,
         cast(extract(month from report_refresh_date) as integer) as month,

@@ -3,7 +3,8 @@
     per signal. The actor is the signal's ActorId (a Person id), kept as a source
     key: digital_activity resolves it to the SIS id through the latest roster, so a
     later roster can map an actor that was unknown when the signal loaded. Every
-    signal counts as use; MeetingDuration (already in seconds) is the time on task.
+    signal counts as use (shows_use, design.md "Digitally active"); MeetingDuration
+    (already in seconds) is the time on task.
 #}
 
 with activity as (
@@ -36,6 +37,8 @@ mapped as (
         meeting_duration_sec as time_on_task_sec,
         cast(null as integer) as num_access,
         true as is_used,
+        -- digitally active: every Insights signal is a use
+        true as shows_use,
         cast(null as integer) as report_period_days,
         cast(extract(year from start_time) as integer) as year,
         cast(extract(month from start_time) as integer) as month,

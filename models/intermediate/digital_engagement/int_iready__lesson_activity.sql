@@ -4,7 +4,8 @@
     event_object (from the report's folder). event_type is the Subject, entity_type
     the Domain, time on task the lesson's minutes × 60. `Student ID` is the SIS id,
     so the actor is known directly. A row without a Completion Date is not a
-    completed lesson: it is kept as an excluded row with its reason.
+    completed lesson: it is kept as an excluded row with its reason. A completed
+    lesson shows use (design.md, "Digitally active").
 #}
 
 with lessons as (
@@ -41,6 +42,8 @@ mapped as (
         total_time_on_lesson_min * 60 as time_on_task_sec,
         cast(null as integer) as num_access,
         completion_date is not null as is_used,
+        -- digitally active: a completed lesson
+        completion_date is not null as shows_use,
         1 as report_period_days,
         cast(extract(year from completion_date) as integer) as year,
         cast(extract(month from completion_date) as integer) as month,

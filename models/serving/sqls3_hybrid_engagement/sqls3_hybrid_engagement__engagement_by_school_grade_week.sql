@@ -33,21 +33,7 @@ final as (
         week_start,
         students,
         school_days,
-        {{ unless_small_cell('in_person_and_digital_days', 'students') }}
-            as in_person_and_digital_days,
-        {{ unless_small_cell('in_person_only_days', 'students') }}
-            as in_person_only_days,
-        {{ unless_small_cell('digital_only_days', 'students') }}
-            as digital_only_days,
-        {{ unless_small_cell('not_engaged_days', 'students') }}
-            as not_engaged_days,
-        {{ unless_small_cell('in_person_rate', 'students') }}
-            as in_person_rate,
-        {{ unless_small_cell('digital_rate', 'students') }}
-            as digital_rate,
-        {{ unless_small_cell('hybrid_rate', 'students') }}
-            as hybrid_rate,
-        {{ is_small_cell('students') }} as is_suppressed
+        {{ suppressed_hybrid_measures('students') }}
     from rollup
 )
 

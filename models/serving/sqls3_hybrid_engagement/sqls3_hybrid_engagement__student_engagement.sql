@@ -19,7 +19,7 @@ with students as (
         digital_rate,
         hybrid_rate,
         is_chronically_absent
-    from {{ ref('dim_student') }}
+    from {{ ref('rpt_student_engagement') }}
 ),
 
 final as (

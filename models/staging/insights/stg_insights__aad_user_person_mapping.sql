@@ -58,17 +58,13 @@ typed as (
     from pseudonymized
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by object_id_pseudonym, person_id_pseudonym
-            order by snapshot_at desc, _loaded_at desc, _source_row desc
-        ) as version_rank
-    from typed
+latest as (
+    {{ latest_snapshot_version(
+        'typed', ['object_id_pseudonym', 'person_id_pseudonym']
+    ) }}
 ),
 
-latest as (
+final as (
     select
         object_id_pseudonym,
         person_id_pseudonym,
@@ -79,20 +75,7 @@ latest as (
         _source_row,
         _file_sha256,
         _loaded_at
-    from ranked
-    where
-        version_rank = 1
-    {% if is_incremental() %}
-            -- a snapshot loaded late never replaces a newer one
-            and not exists (
-                select 1
-                from {{ this }} as built
-                where
-                    built.object_id_pseudonym = ranked.object_id_pseudonym
-                and built.person_id_pseudonym = ranked.person_id_pseudonym
-                    and built.snapshot_at > ranked.snapshot_at
-            )
-        {% endif %}
+    from latest
 )
 
-select * from latest
+select * from final

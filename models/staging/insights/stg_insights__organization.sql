@@ -70,17 +70,11 @@ typed as (
     from pseudonymized
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by organization_id
-            order by snapshot_at desc, _loaded_at desc, _source_row desc
-        ) as version_rank
-    from typed
+latest as (
+    {{ latest_snapshot_version('typed', 'organization_id') }}
 ),
 
-latest as (
+final as (
     select
         organization_id,
         organization_name,
@@ -96,19 +90,7 @@ latest as (
         _source_row,
         _file_sha256,
         _loaded_at
-    from ranked
-    where
-        version_rank = 1
-    {% if is_incremental() %}
-            -- a snapshot loaded late never replaces a newer one
-            and not exists (
-                select 1
-                from {{ this }} as built
-                where
-                    built.organization_id = ranked.organization_id
-                    and built.snapshot_at > ranked.snapshot_at
-            )
-        {% endif %}
+    from latest
 )
 
-select * from latest
+select * from final

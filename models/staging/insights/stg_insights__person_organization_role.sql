@@ -81,17 +81,11 @@ typed as (
     from pseudonymized
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by person_organization_role_id
-            order by snapshot_at desc, _loaded_at desc, _source_row desc
-        ) as version_rank
-    from typed
+latest as (
+    {{ latest_snapshot_version('typed', 'person_organization_role_id') }}
 ),
 
-latest as (
+final as (
     select
         person_organization_role_id,
         person_id_pseudonym,
@@ -112,19 +106,7 @@ latest as (
         _source_row,
         _file_sha256,
         _loaded_at
-    from ranked
-    where
-        version_rank = 1
-    {% if is_incremental() %}
-            -- a snapshot loaded late never replaces a newer one
-            and not exists (
-                select 1
-                from {{ this }} as built
-                where
-                    built.person_organization_role_id = ranked.person_organization_role_id
-                    and built.snapshot_at > ranked.snapshot_at
-            )
-        {% endif %}
+    from latest
 )
 
-select * from latest
+select * from final

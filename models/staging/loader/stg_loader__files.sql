@@ -24,7 +24,7 @@ with manifest as (
         encoding,
         is_finding,
         recorded_at
-    from {{ source('loader', 'manifest') }}
+    from {{ ref('base_loader__manifest') }}
 ),
 
 cleaned as (
@@ -36,25 +36,25 @@ cleaned as (
         file_size,
         file_sha256,
         status,
+        duplicate_of,
+        rows_in,
+        rows_loaded,
+        rows_rejected,
+        rows_padded,
+        encoding,
+        recorded_at,
         case
             when reason like 'unreadable as %'
                 then split_part(reason, ':', 1)
             else reason
         end as reason,
-        duplicate_of,
-        rows_in,
-        rows_loaded,
-        rows_rejected,
         coalesce(rows_flagged, 0) as rows_flagged,
-        rows_padded,
-        encoding,
         coalesce(
             is_finding,
             status in ('quarantined', 'ignored')
             or coalesce(rows_rejected, 0) > 0
             or coalesce(rows_flagged, 0) > 0
-        ) as is_finding,
-        recorded_at
+        ) as is_finding
     from manifest
 )
 

@@ -7,8 +7,9 @@ with flags as (
         file_id,
         file_path,
         line,
+        line_occurrence,
         rule
-    from {{ source('loader', 'flags') }}
+    from {{ ref('base_loader__flags') }}
 )
 
 select * from flags

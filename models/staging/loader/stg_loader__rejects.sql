@@ -1,7 +1,7 @@
 {#
     Rejected lines without their text or values: file, line and the rule the line
     broke. (loader.rejects, in restricted.duckdb, keeps the text and the reason
-    quoting the value.)
+    quoting the value; base_loader__rejects does not even select them.)
 #}
 
 with rejects as (
@@ -9,8 +9,9 @@ with rejects as (
         file_id,
         file_path,
         line,
+        line_occurrence,
         rule
-    from {{ source('loader', 'rejects') }}
+    from {{ ref('base_loader__rejects') }}
 ),
 
 cleaned as (
@@ -18,6 +19,7 @@ cleaned as (
         file_id,
         file_path,
         line,
+        line_occurrence,
         coalesce(rule, 'rejected (recorded before rules were kept)') as rule
     from rejects
 )

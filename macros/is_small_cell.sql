@@ -6,7 +6,3 @@
 {% macro is_small_cell(student_count) -%}
     ({{ student_count }} < {{ var('small_cell_min_students') }})
 {%- endmacro %}
-
-{% macro unless_small_cell(value, student_count) -%}
-    case when not {{ is_small_cell(student_count) }} then {{ value }} end
-{%- endmacro %}
