@@ -53,7 +53,7 @@ RATES_BY_SCHOOL = Chart(
     "In-person, digital and hybrid rates by school",
     (WEEKS,),
     FILTERS,
-    POOLED + " The dashed line is the 90 % in-person target; the axis starts where "
+    POOLED + " The dashed line is the 90% in-person target; the axis starts where "
     "the lowest rate shown needs it to (see its title).",
 )
 CATEGORIES_BY_SCHOOL = Chart(
