@@ -97,7 +97,7 @@ SCATTER_BY_SCHOOL = Chart(
     "In person against digital, per school",
     (WEEKS,),
     FILTERS,
-    POOLED + " Each point is a school; the dashed line is the 90 % in-person target.",
+    POOLED + " Each point is a school; the dashed line is the 90% in-person target.",
     height=420,
 )
 SOURCES = Chart(
