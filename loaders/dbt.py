@@ -79,6 +79,7 @@ def run_dbt(
     project is parsed once); raise DbtError at the first that fails. dbt's own
     output goes to its log file, with a progress line on the terminal, unless
     `stream` (or logging at debug level, `-v`) shows it as it comes."""
+    previous = passed_build(paths)
     if any(command[:1] and command[0] in WRITING_COMMANDS for command in commands):
         paths.build_passed_file.unlink(missing_ok=True)
     # Every raw table exists before dbt reads it, even for a source that has not
@@ -110,7 +111,7 @@ def run_dbt(
         raise DbtError(f"dbt {shown} failed (exit {completed.returncode})")
     for command in commands:
         if command[:1] == ["build"] and not is_partial(command):
-            _record_passed_build(paths, command)
+            _record_passed_build(paths, command, previous)
 
 
 # The variables profiles.yml reads the two DuckDB files' paths from.
@@ -135,8 +136,22 @@ def _where_dbt_runs(paths: Paths) -> tuple[Path, dict[str, str]]:
     return PROJECT_DIR, paths.dbt_env()
 
 
+# dbt's unit tests check the SQL's logic on fixed inputs, not the data: once they
+# passed for a version of the project, a build of the same project may leave them
+# out and still be a full build of the data (see unit_tests_passed_for).
+WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+
+
 def is_partial(args: list[str]) -> bool:
+    if args[-2:] == WITHOUT_UNIT_TESTS:
+        args = args[:-2]
     return any(arg.split("=", 1)[0] in PARTIAL_OPTIONS for arg in args)
+
+
+def unit_tests_passed_for(paths: Paths) -> str | None:
+    """The project hash whose unit tests passed in the recorded full build."""
+    record = passed_build(paths) or {}
+    return record.get("unit_tests_passed_for")  # type: ignore[return-value]
 
 
 def last_run_statuses() -> Counter[str]:
@@ -205,12 +220,21 @@ def keep_built_docs(paths: Paths) -> None:
         shutil.copyfile(STATIC_DOCS, paths.built_docs_file)
 
 
-def _record_passed_build(paths: Paths, args: list[str]) -> None:
+def _record_passed_build(
+    paths: Paths, args: list[str], previous: dict[str, object] | None
+) -> None:
     statuses = last_run_statuses()
+    inputs = build_inputs(paths)
+    ran_unit_tests = args[-2:] != WITHOUT_UNIT_TESTS
     record = {
         "finished_at": datetime.now(UTC).isoformat(timespec="microseconds"),
         "dbt": " ".join(args),
         "results": ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())),
-        "inputs": build_inputs(paths),
+        "inputs": inputs,
+        "unit_tests_passed_for": (
+            inputs["project"]
+            if ran_unit_tests
+            else (previous or {}).get("unit_tests_passed_for")
+        ),
     }
     paths.build_passed_file.write_text(json.dumps(record, indent=2) + "\n")

@@ -574,6 +574,11 @@ def test_a_run_with_nothing_new_builds_and_publishes_nothing(
     # THEN it is built and published
     assert "build     done" in result.stdout and "publish   done" in result.stdout
     assert district.serving.stat().st_ino != served.st_ino
+    # AND, the project being the one whose unit tests passed in the first build,
+    # this build of new data left them out (they test the SQL, not the data)
+    record = json.loads((district.warehouse.with_suffix(".duckdb.passed")).read_text())
+    assert record["dbt"] == "build --exclude-resource-type unit_test"
+    assert record["unit_tests_passed_for"] == record["inputs"]["project"]
 
 
 def test_a_run_tells_its_progress_in_few_lines_and_no_colour_codes(

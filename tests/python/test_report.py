@@ -26,7 +26,8 @@ from helpers.cli import PROJECT_DIR, ok, run_cli
 from helpers.district import District, PublishedDistrict, generate
 from helpers.shared import shared_folder
 
-pytestmark = pytest.mark.slow
+# Its module-scoped fixture is built once: every test of the module on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_report")]
 
 SCREENSHOTS = PROJECT_DIR / "build" / "artifacts"
 HYBRID = "sqls3_hybrid_engagement"
