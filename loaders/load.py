@@ -121,11 +121,10 @@ class _RecheckWindow:
 
 
 def _batch_weight(found: Found, size: int) -> int:
-    """What a file counts for in its batch. JSON pages are parsed into temp tables
-    several times the file's size, and DuckDB frees a replaced temp table only when
-    the transaction commits: a JSON file closes its batch."""
+    """What a file counts for in its batch. JSON pages are parsed into a temp table
+    a few times the file's size, which DuckDB frees when the batch commits."""
     if isinstance(found, DeliveredFile) and found.reader == "json_pages":
-        return BATCH_BYTES
+        return 4 * size
     return size
 
 
@@ -285,8 +284,8 @@ def _decide(
 def _load_groups(
     conn: duckdb.DuckDBPyConnection, pending: list[_Pending]
 ) -> dict[str, FileOutcome]:
-    """Read the pending files, one group per table and way of reading (a JSON file
-    alone); return each file's outcome, its manifest row written."""
+    """Read the pending files, one group per table and way of reading; return each
+    file's outcome, its manifest row written."""
     groups: dict[tuple[object, ...], list[_Pending]] = {}
     for item in pending:
         found = item.found
@@ -296,7 +295,6 @@ def _load_groups(
             found.header,
             item.fingerprint.encoding,
             tuple(_constants(found)),
-            item.record.file_path if found.reader == "json_pages" else "",
         )
         groups.setdefault(key, []).append(item)
     outcomes: dict[str, FileOutcome] = {}
@@ -333,6 +331,7 @@ def _load_group(
                 file_id=manifest.next_file_id(),
                 constants=_constants(item.found),
                 loaded_at=now + timedelta(microseconds=number),
+                lines=item.fingerprint.lines,
             )
             for number, item in enumerate(items)
         ),
