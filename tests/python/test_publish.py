@@ -171,9 +171,10 @@ def test_serving_file_holds_every_serving_view_as_a_described_table(
             assert comment == described[schema, name]["columns"][column]["description"]
             documented += 1
     assert documented >= 30
-    # AND it is written in DuckDB 1.5-compatible storage, group-readable, no WAL
+    # AND it is written in DuckDB 1.5-compatible storage, read-only to everyone
+    # (owner and group read), no WAL
     assert tags["storage_version"].startswith("v1.5.0")
-    assert stat.S_IMODE(district.serving.stat().st_mode) == 0o640
+    assert stat.S_IMODE(district.serving.stat().st_mode) == 0o440
     assert not Path(str(district.serving) + ".wal").exists()
     assert not (district.data_dir / "serving_next.duckdb").exists()
 
@@ -461,6 +462,63 @@ def test_publish_refuses_while_a_program_writes_the_served_file(
     assert "serving.duckdb.wal exists" in result.stderr
     assert _sha256(copy / "serving.duckdb") == before
     os.remove(wal)
+
+
+# Programs that hold a file for writing: a DuckDB session opened read-write (DuckDB's
+# write lock and an O_RDWR descriptor), and a plain program with the file open for
+# writing (no lock). Each prints a line once it holds the file, then waits.
+HOLD_FOR_WRITING = {
+    "duckdb read-write": (
+        "import sys, duckdb\n"
+        "conn = duckdb.connect(sys.argv[1])\n"
+        "print('holding', flush=True)\n"
+        "sys.stdin.read()\n"
+    ),
+    "open for writing": (
+        "import sys\n"
+        "handle = open(sys.argv[1], 'r+b')\n"
+        "print('holding', flush=True)\n"
+        "sys.stdin.read()\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("holder", sorted(HOLD_FOR_WRITING))
+def test_publish_refuses_to_swap_a_file_held_for_writing_and_says_who(
+    published_district: PublishedDistrict, tmp_path: Path, holder: str
+) -> None:
+    # GIVEN a copy of the published district, and a program holding its serving
+    # file for writing (root may open the read-only file read-write)
+    copy = _copy(published_district, tmp_path / "copy").data_dir
+    serving = copy / "serving.duckdb"
+    before = _sha256(serving), serving.stat().st_ino
+    program = subprocess.Popen(
+        [sys.executable, "-c", HOLD_FOR_WRITING[holder], str(serving)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert program.stdout.readline().strip() == "holding"
+        # WHEN publishing
+        result = run_cli("publish", data_dir=copy)
+    finally:
+        program.stdin.close()
+        program.wait(timeout=60)
+    # THEN it refuses, naming the process, its user and its command line
+    assert result.returncode != 0
+    assert f"{serving} is open for writing by process {program.pid} of user" in (
+        result.stderr
+    )
+    assert f"{sys.executable} -c import sys" in result.stderr
+    assert "the published file is unchanged" in result.stderr
+    # AND the file, its inode and its folder are as they were
+    assert (_sha256(serving), serving.stat().st_ino) == before
+    assert not (copy / "serving_next.duckdb").exists()
+    # AND once the program has quit, publishing works (read-only to everyone)
+    ok(run_cli("publish", data_dir=copy))
+    assert serving.stat().st_ino != before[1]
+    assert stat.S_IMODE(serving.stat().st_mode) == 0o440
 
 
 def test_storage_version_can_be_lowered_for_older_bi_tools(
