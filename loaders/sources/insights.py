@@ -176,6 +176,31 @@ ROSTER_TABLES = {
             description="Schools and the district.",
             key=("Id",),
         ),
+        *(
+            _declared(
+                f"person_demographic_{kind}",
+                Column("Id", required=True),
+                Column("PersonId", required=True),
+                Column(ref_column),
+                *_first_last_seen(),
+                description=description,
+                key=("Id",),
+            )
+            for kind, ref_column, description in (
+                ("race", "RefRaceId", "A person's race (one row per race)."),
+                (
+                    "ethnicity",
+                    "RefEthnicityId",
+                    "A person's ethnicity (Hispanic or Latino).",
+                ),
+                (
+                    "person_flag",
+                    "RefPersonFlagId",
+                    "A flag on a person: English learner, IEP, free or reduced "
+                    "lunch, ...",
+                ),
+            )
+        ),
         _declared(
             "ref_definition",
             Column("Id", required=True),
