@@ -36,25 +36,28 @@ overridden as (
         {%- endfor %}
     ) as overrides (attendance_code, attendance_type, absence_fraction, description)
     {%- else %}
-    select
-        attendance_code,
-        attendance_type,
-        absence_fraction,
-        description
-    from seeded
-    where false
+        select
+            attendance_code,
+            attendance_type,
+            absence_fraction,
+            description
+        from seeded
+        where false
     {%- endif %}
 ),
 
 combined as (
     select
-        attendance_code,
-        attendance_type,
-        absence_fraction,
-        description,
+        seeded.attendance_code,
+        seeded.attendance_type,
+        seeded.absence_fraction,
+        seeded.description,
         false as is_overridden
     from seeded
-    where attendance_code not in (select attendance_code from overridden)
+    where
+        seeded.attendance_code not in (
+            select overridden.attendance_code from overridden
+        )
     union all
     select
         attendance_code,
@@ -70,9 +73,9 @@ final as (
         attendance_code,
         attendance_type,
         cast(absence_fraction as decimal(5, 4)) as absence_fraction,
-        attendance_type in ('present', 'tardy', 'partial_day') as is_in_person,
         description,
-        is_overridden
+        is_overridden,
+        attendance_type in ('present', 'tardy', 'partial_day') as is_in_person
     from combined
 )
 

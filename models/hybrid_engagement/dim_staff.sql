@@ -161,10 +161,10 @@ final as (
         joined.staff_id_pseudonym,
         joined.staff_role,
         joined.school_id,
-        coalesce(organizations.organization_name, joined.clever_school_name)
-            as school_name,
         joined.is_in_roster,
-        joined.is_in_clever
+        joined.is_in_clever,
+        coalesce(organizations.organization_name, joined.clever_school_name)
+            as school_name
     from joined
     left join organizations
         on joined.school_id = organizations.organization_id

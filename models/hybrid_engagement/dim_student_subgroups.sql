@@ -116,21 +116,21 @@ insights_by_student as (
 joined as (
     select
         students.student_id_pseudonym,
+        sis.is_low_income as sis_is_low_income,
+        insights_by_student.ell_status as insights_ell_status,
+        insights_by_student.special_education as insights_special_education,
+        insights_by_student.low_income as insights_low_income,
         sis.sis_id_pseudonym is not null as has_sis,
         insights_by_student.sis_id_pseudonym is not null as has_insights,
         nullif(trim(sis.federal_race_category), '') as sis_race,
         nullif(trim(sis.primary_language), '') as sis_language,
         nullif(trim(sis.ell_status), '') as sis_ell_status,
         nullif(trim(sis.special_education), '') as sis_special_education,
-        sis.is_low_income as sis_is_low_income,
         case
             when insights_by_student.is_hispanic = 1 then 'Hispanic'
             when insights_by_student.races > 1 then 'Two or More Races'
             else insights_by_student.race
-        end as insights_race,
-        insights_by_student.ell_status as insights_ell_status,
-        insights_by_student.special_education as insights_special_education,
-        insights_by_student.low_income as insights_low_income
+        end as insights_race
     from students
     left join sis
         on students.student_id_pseudonym = sis.sis_id_pseudonym
@@ -189,15 +189,15 @@ valued as (
 
 unpivoted as (
     {%- for subgroup in var('equity_subgroups') %}
-    select
-        student_id_pseudonym,
-        '{{ subgroup }}' as subgroup,
-        {{ subgroup }} as subgroup_value,
-        {{ subgroup }}_source as value_source
-    from valued
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            student_id_pseudonym,
+            '{{ subgroup }}' as subgroup,
+            {{ subgroup }} as subgroup_value,
+            {{ subgroup }}_source as value_source
+        from valued
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

@@ -66,7 +66,7 @@ latest_enrollments as (
         school_id,
         row_number() over (
             partition by student_id_pseudonym, school_year
-            order by enrollment_end_date desc, enrollment_start_date desc, school_id
+            order by enrollment_end_date desc, enrollment_start_date desc, school_id asc
         ) as enrollment_rank
     from enrollments
 ),

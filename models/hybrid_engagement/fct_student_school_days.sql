@@ -71,8 +71,8 @@ candidates as (
         on
             enrollments.school_id = calendar.school_id
             and enrollments.school_year = calendar.school_year
-            and calendar.calendar_date >= enrollments.enrollment_start_date
-            and calendar.calendar_date <= enrollments.enrollment_end_date
+            and enrollments.enrollment_start_date <= calendar.calendar_date
+            and enrollments.enrollment_end_date >= calendar.calendar_date
 ),
 
 ranked as (

@@ -56,7 +56,7 @@ joined as (
         ] %}
         coalesce(daily_by_student_year.{{ measure }}, 0) as {{ measure }}
         {{- "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from student_years
     left join daily_by_student_year
         on

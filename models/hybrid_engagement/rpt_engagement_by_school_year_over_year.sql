@@ -45,7 +45,7 @@ final as (
         100 * (this_year.{{ measure }} - last_year.{{ measure }})
             as {{ measure }}_change_points
         {{- "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from shares as this_year
     left join shares as last_year
         on

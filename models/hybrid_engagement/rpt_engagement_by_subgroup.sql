@@ -73,11 +73,11 @@ school_cells as (
         max(school_name) as school_name,
         subgroup,
         subgroup_value,
-        count(*) as students,
-        sum(chronic) as chronically_absent_students,
         {%- for measure in day_counts %}
-        sum({{ measure }}) as {{ measure }}{{ "," if not loop.last }}
+            sum({{ measure }}) as {{ measure }},
         {%- endfor %}
+        sum(chronic) as chronically_absent_students,
+        count(*) as students
     from joined
     group by
         school_year,
@@ -94,11 +94,11 @@ district_cells as (
         cast(null as {{ dbt.type_string() }}) as school_name,
         subgroup,
         subgroup_value,
-        count(*) as students,
-        sum(chronic) as chronically_absent_students,
         {%- for measure in day_counts %}
-        sum({{ measure }}) as {{ measure }}{{ "," if not loop.last }}
+            sum({{ measure }}) as {{ measure }},
         {%- endfor %}
+        sum(chronic) as chronically_absent_students,
+        count(*) as students
     from joined
     group by
         school_year,
@@ -128,76 +128,81 @@ round_0 as (
 {%- set rounds = var('complementary_suppression_rounds') | int %}
 {%- for round in range(1, rounds + 2) %}
 
-rows_ranked_{{ round }} as (
-    select
-        *,
-        sum(case when is_suppressed then 1 else 0 end)
-            over (partition by {{ row_group }})
-            as row_suppressed,
-        row_number() over (
-            partition by {{ row_group }}
-            order by
-                case when is_suppressed then 1 else 0 end,
-                students,
-                subgroup_value
-        ) as row_open_rank
-    from round_{{ round - 1 }}
-),
+    rows_ranked_{{ round }} as (
+        select
+            *,
+            sum(case when is_suppressed then 1 else 0 end)
+                over (partition by {{ row_group }})
+                as row_suppressed,
+            row_number() over (
+                partition by {{ row_group }}
+                order by
+                    case when is_suppressed then 1 else 0 end,
+                    students,
+                    subgroup_value
+            ) as row_open_rank
+        from round_{{ round - 1 }}
+    ),
 
-rows_done_{{ round }} as (
-    select
-        {{ cell_columns | join(',\n        ') }},
-        is_suppressed or (row_suppressed = 1 and row_open_rank = 1)
-            as is_suppressed
-    from rows_ranked_{{ round }}
-),
-{%- if round <= rounds %}
+    rows_done_{{ round }} as (
+        select
+            {{ cell_columns | join(',\n        ') }},
+            is_suppressed or (row_suppressed = 1 and row_open_rank = 1)
+                as is_suppressed
+        from rows_ranked_{{ round }}
+    ),
+    {%- if round <= rounds %}
 
-columns_ranked_{{ round }} as (
-    select
-        *,
-        sum(
-            case when scope = 'school' and is_suppressed then 1 else 0 end
-        ) over (partition by {{ column_group }}) as column_suppressed,
-        max(
-            case when scope = 'district' and not is_suppressed then 1 else 0 end
-        ) over (partition by {{ column_group }}) as column_total_published,
-        sum(
-            case
-                when scope = 'school' and not is_suppressed and row_cells > 1
-                    then 1
-                else 0
-            end
-        ) over (partition by {{ column_group }}) as column_open_cells,
-        row_number() over (
-            partition by {{ column_group }}
-            order by
-                case
-                    when scope = 'school' and not is_suppressed and row_cells > 1
-                        then 0
-                    else 1
-                end,
-                students,
-                school_id
-        ) as column_open_rank
-    from rows_done_{{ round }}
-),
+        columns_ranked_{{ round }} as (
+            select
+                *,
+                sum(
+                    case when scope = 'school' and is_suppressed then 1 else 0 end
+                ) over (partition by {{ column_group }}) as column_suppressed,
+                max(
+                    case when scope = 'district' and not is_suppressed then 1 else 0 end
+                ) over (partition by {{ column_group }}) as column_total_published,
+                sum(
+                    case
+                        when scope = 'school' and not is_suppressed and row_cells > 1
+                            then 1
+                        else 0
+                    end
+                ) over (partition by {{ column_group }}) as column_open_cells,
+                row_number() over (
+                    partition by {{ column_group }}
+                    order by
+                        case
+                            when
+                                scope = 'school' and not is_suppressed and row_cells > 1
+                                then 0
+                            else 1
+                        end,
+                        students,
+                        school_id
+                ) as column_open_rank
+            from rows_done_{{ round }}
+        ),
 
-round_{{ round }} as (
-    select
-        {{ cell_columns | join(',\n        ') }},
-        is_suppressed
-        or (
-            column_suppressed = 1
-            and column_total_published = 1
-            and (
-                (scope = 'school' and column_open_cells > 0 and column_open_rank = 1)
-                or (scope = 'district' and column_open_cells = 0)
-            )
-        ) as is_suppressed
-    from columns_ranked_{{ round }}
-),
-{%- endif %}
+        round_{{ round }} as (
+            select
+                {{ cell_columns | join(',\n        ') }},
+                is_suppressed
+                or (
+                    column_suppressed = 1
+                    and column_total_published = 1
+                    and (
+                        (
+                            scope = 'school'
+                            and column_open_cells > 0
+                            and column_open_rank = 1
+                        )
+                        or (scope = 'district' and column_open_cells = 0)
+                    )
+                ) as is_suppressed
+            from columns_ranked_{{ round }}
+        ),
+    {%- endif %}
 {%- endfor %}
 
 final as (
@@ -211,15 +216,15 @@ final as (
         students,
         cast(chronically_absent_students as bigint) as chronically_absent_students,
         {%- for measure in day_counts if measure != 'absence_days' %}
-        cast({{ measure }} as bigint) as {{ measure }},
+            cast({{ measure }} as bigint) as {{ measure }},
         {%- endfor %}
         cast(absence_days as decimal(18, 4)) as absence_days,
+        is_primary_suppressed,
+        is_suppressed,
         cast(present_days as double) / nullif(school_days, 0) as in_person_rate,
         cast(digital_days as double) / nullif(school_days, 0) as digital_rate,
         cast(engaged_days as double) / nullif(school_days, 0) as hybrid_rate,
-        cast(absence_days as double) / nullif(school_days, 0) as absence_rate,
-        is_primary_suppressed,
-        is_suppressed
+        cast(absence_days as double) / nullif(school_days, 0) as absence_rate
     from rows_done_{{ rounds + 1 }}
 )
 

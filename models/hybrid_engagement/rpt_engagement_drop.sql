@@ -24,16 +24,22 @@ with all_days as (
     from {{ ref('fct_hybrid_engagement_daily') }}
 ),
 
+latest_year as (
+    select max(school_year) as school_year
+    from all_days
+),
+
 daily as (
     select
-        student_id_pseudonym,
-        school_year,
-        week_start,
-        is_present,
-        is_digitally_active,
-        is_engaged
+        all_days.student_id_pseudonym,
+        all_days.school_year,
+        all_days.week_start,
+        all_days.is_present,
+        all_days.is_digitally_active,
+        all_days.is_engaged
     from all_days
-    where school_year = (select max(all_days.school_year) from all_days)
+    inner join latest_year
+        on all_days.school_year = latest_year.school_year
 ),
 
 students as (

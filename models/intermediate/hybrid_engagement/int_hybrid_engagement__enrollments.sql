@@ -103,8 +103,8 @@ roster_windows as (
         on
             windows.student_id_pseudonym = student_roles.student_id_pseudonym
             and windows.school_id = student_roles.school_id
-            and student_roles.role_start_date <= windows.year_last_day
-            and student_roles.role_end_date >= windows.year_first_day
+            and windows.year_last_day >= student_roles.role_start_date
+            and windows.year_first_day <= student_roles.role_end_date
             and student_roles.role_start_date <= student_roles.role_end_date
     group by
         windows.student_id_pseudonym,
@@ -123,14 +123,16 @@ final as (
         roster_windows.roster_start_date,
         roster_windows.roster_end_date,
         {%- if var('enrollment_includes_roster_dates') %}
-        least(
-            windows.first_attendance_date,
-            coalesce(roster_windows.roster_start_date, windows.first_attendance_date)
-        ) as enrollment_start_date,
-        greatest(
-            windows.last_attendance_date,
-            coalesce(roster_windows.roster_end_date, windows.last_attendance_date)
-        ) as enrollment_end_date
+            least(
+                windows.first_attendance_date,
+                coalesce(
+                    roster_windows.roster_start_date, windows.first_attendance_date
+                )
+            ) as enrollment_start_date,
+            greatest(
+                windows.last_attendance_date,
+                coalesce(roster_windows.roster_end_date, windows.last_attendance_date)
+            ) as enrollment_end_date
         {%- else %}
         windows.first_attendance_date as enrollment_start_date,
         windows.last_attendance_date as enrollment_end_date

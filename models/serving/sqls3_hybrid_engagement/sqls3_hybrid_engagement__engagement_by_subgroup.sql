@@ -38,7 +38,7 @@ final as (
         subgroup,
         subgroup_value,
         {%- for measure in measures %}
-        case when not is_suppressed then {{ measure }} end as {{ measure }},
+            case when not is_suppressed then {{ measure }} end as {{ measure }},
         {%- endfor %}
         is_suppressed
     from cells

@@ -26,7 +26,9 @@ with roster_rows as (
         _file_sha256,
         _loaded_at
     from {{ ref('base_insights__person_demographic_person_flag') }}
-    {{ rows_loaded_since_last_run(ref('base_insights__person_demographic_person_flag')) }}
+    {{ rows_loaded_since_last_run(
+        ref('base_insights__person_demographic_person_flag')
+    ) }}
 ),
 
 pseudonymized as (
