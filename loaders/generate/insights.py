@@ -572,8 +572,7 @@ def _demographics(conn: duckdb.DuckDBPyConnection, first: str) -> None:
                 year_idx,
                 idx * 10 + slot as sort_key,
                 false as is_synced_late,
-                cast(hash(getvariable('he_seed'), '{kind}', idx, slot) % 1000000
-                    as varchar) as "Id",
+                uuid_id('demographic_{kind}', idx * 10 + slot) as "Id",
                 {first} as "FirstSeenDateTime",
                 cast(null as varchar) as "LastSeenDateTime",
                 person_id as "PersonId",

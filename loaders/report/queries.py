@@ -232,7 +232,8 @@ def week_cells(serving: Serving) -> list[dict[str, Any]]:
         for column in WEEK_MEASURES
     )
     return serving.rows(
-        f"select school_id, school_name, grade, week_start, students, school_days, "
+        "select school_id, school_name, grade, school_year, week_start, students, "
+        f"school_days, "
         f"is_suppressed, {measures} from {ENGAGEMENT_BY_WEEK} "
         "order by school_name, school_id, grade, week_start"
     )
@@ -374,6 +375,41 @@ def _suppress(
         column: value if (not suppressed or column in keys) else None
         for column, value in row.items()
     } | {"is_suppressed": suppressed}
+
+
+# -- equity breakdowns and absence types ----------------------------------------------
+
+SUBGROUP_VIEW = f"{HYBRID}.engagement_by_subgroup"
+ENGAGEMENT_BY_SCHOOL = f"{HYBRID}.engagement_by_school"
+EQUITY_TABLES = (SUBGROUP_VIEW, ENGAGEMENT_BY_SCHOOL)
+
+
+def subgroup_cells(serving: Serving) -> list[dict[str, Any]]:
+    """engagement_by_subgroup as published: one cell per school year, scope
+    (`district`, `school`), school, subgroup and category. A suppressed cell (too
+    few students, or complementary: suppressed with one) holds NULL in every
+    figure, its student count too; the report never derives one."""
+    return serving.rows(
+        "select school_year, scope, school_id, school_name, subgroup, "
+        "subgroup_value, students, chronically_absent_students, school_days, "
+        "in_person_rate, digital_rate, hybrid_rate, absence_rate, "
+        "excused_absence_days, unexcused_absence_days, is_suppressed "
+        f"from {SUBGROUP_VIEW} "
+        "order by school_year, scope, school_name, school_id, subgroup, "
+        "subgroup_value"
+    )
+
+
+def absence_cells(serving: Serving) -> list[dict[str, Any]]:
+    """engagement_by_school's attendance types per school and school year; a
+    suppressed school's figures are NULL (its students and school days stay)."""
+    return serving.rows(
+        "select school_year, school_id, school_name, students, school_days, "
+        "excused_absence_days, unexcused_absence_days, tardy_days, partial_days, "
+        "unrecorded_days, absence_days, absence_rate, is_suppressed "
+        f"from {ENGAGEMENT_BY_SCHOOL} "
+        "order by school_year, school_name, school_id"
+    )
 
 
 # -- Clever app usage ------------------------------------------------------------------

@@ -51,6 +51,8 @@ CHARTS = (
     "digital-by-source",
     "digital-by-source-trend",
     "engagement-drop-by-school-grade",
+    "equity-by-subgroup",
+    "absence-types-by-school",
     "clever-usage-by-school",
     "clever-top-resources",
     "clever-daily-usage",
@@ -643,6 +645,122 @@ def test_suppression_holds_under_every_combination_of_filters(
                     assert after == [], cells
         checked += 1
     assert checked == len(schools) * len(grades) * len(spans) >= 150
+    assert report.errors == [] and report.outside == []
+
+
+PROTECTED = f"suppressed (fewer than {MINIMUM} students, or to protect a smaller group)"
+
+
+def test_equity_panels_show_the_published_cells_and_never_a_suppressed_one(
+    mixed_district: District, open_report: Any
+) -> None:
+    # GIVEN the published equity cells and schools' absence types of a district
+    # whose subgroups have categories on both sides of the minimum
+    report_file = mixed_district.data_dir / "report" / "index.html"
+    cells = rows(
+        mixed_district.serving, f"select * from {HYBRID}.engagement_by_subgroup"
+    )
+    schools = rows(
+        mixed_district.serving, f"select * from {HYBRID}.engagement_by_school"
+    )
+    years = sorted({row["school_year"] for row in cells})
+    assert len(years) >= 2
+    assert any(row["is_suppressed"] for row in cells)
+    data = page_data(report_file)
+    # THEN the page holds no figure of a suppressed category
+    for cell in data["subgroupCells"]:
+        assert (cell[4] == 1) == (cell[5:] == [None] * 9), cell
+    for cell in data["absenceCells"]:
+        if cell[2] == 1:
+            assert cell[5:] == [None] * 9, cell
+
+    def shown(year: int, school: str | None, subgroup: str) -> dict[str, list]:
+        return {
+            row["subgroup_value"]: row
+            for row in cells
+            if row["school_year"] == year
+            and row["subgroup"] == subgroup
+            and (row["school_name"] == school if school else row["scope"] == "district")
+        }
+
+    # WHEN the report is drawn, each subgroup picked in turn (all schools, all weeks:
+    # the latest school year)
+    report = open_report(report_file)
+    for subgroup in data["subgroups"]:
+        report.page.select_option("#equity-subgroup", subgroup)
+        report._wait()
+        chart = report.charts()["equity-by-subgroup"]
+        want = shown(years[-1], None, subgroup)
+        published = {k: row for k, row in want.items() if not row["is_suppressed"]}
+        hidden = sorted(k for k, row in want.items() if row["is_suppressed"])
+        # THEN it draws the district's published rates of that year's categories
+        # that are not suppressed, exactly, and names the others as suppressed
+        for trace in chart["data"]:
+            column = {
+                "In-person rate": "in_person_rate",
+                "Digital rate": "digital_rate",
+                "Hybrid rate": "hybrid_rate",
+            }[trace["name"]]
+            drawn = dict(zip(trace["x"], trace["y"], strict=True))
+            assert drawn == pytest.approx(
+                {k: row[column] for k, row in published.items()}, rel=1e-12
+            ), subgroup
+        assert chart["hidden"] == (not published)
+        assert f"School year {years[-1]}, the district." in chart["note"]
+        for value in hidden:
+            assert [value, PROTECTED] in chart["table"], (subgroup, value)
+            assert value in chart["note"]
+        assert len(chart["table"]) == len(want)
+    # WHEN a school is picked, and the date range ends in the first school year
+    school = next(row["school_name"] for row in cells if row["scope"] == "school")
+    report.page.select_option("#equity-subgroup", "race")
+    report._wait()
+    first_weeks = [
+        n
+        for n, week in enumerate(data["weeks"])
+        if data["years"][data["weekYears"][n]] == str(years[0])
+    ]
+    report.choose(school=_index(data["schools"], school))
+    report.choose(to=str(first_weeks[-1]))
+    charts = report.charts()
+    # THEN the subgroup chart shows that school's cells of that year
+    want = shown(years[0], school, "race")
+    chart = charts["equity-by-subgroup"]
+    for trace in chart["data"]:
+        if trace["name"] == "In-person rate":
+            assert dict(zip(trace["x"], trace["y"], strict=True)) == pytest.approx(
+                {
+                    k: row["in_person_rate"]
+                    for k, row in want.items()
+                    if not row["is_suppressed"]
+                }
+            )
+    assert f"School year {years[0]}, {school}." in chart["note"]
+    assert f"school year {years[0]} in the equity charts" in report.page.inner_text(
+        "#filters"
+    )
+    # AND the absence chart that school's published shares of its student-days:
+    # excused, unexcused, and the missed share of partial days (together the
+    # absence rate)
+    (row,) = [
+        r
+        for r in schools
+        if r["school_name"] == school and r["school_year"] == years[0]
+    ]
+    absence = {
+        trace["name"]: trace for trace in charts["absence-types-by-school"]["data"]
+    }
+    assert not row["is_suppressed"]
+    days = row["school_days"]
+    assert absence["Excused absence"]["y"] == pytest.approx(
+        [row["excused_absence_days"] / days]
+    )
+    assert absence["Unexcused absence"]["y"] == pytest.approx(
+        [row["unexcused_absence_days"] / days]
+    )
+    assert sum(trace["y"][0] for trace in absence.values()) == pytest.approx(
+        row["absence_rate"]
+    )
     assert report.errors == [] and report.outside == []
 
 
