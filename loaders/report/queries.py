@@ -268,33 +268,36 @@ def student_cells(serving: Serving, config: Settings) -> list[dict[str, Any]]:
 
 def drop_cells(serving: Serving, config: Settings) -> list[dict[str, Any]]:
     """Students on the engagement-drop list per school and grade, by what dropped
-    (in person, digital, both). Only groups (school and grade) of at least the
-    minimum students: a smaller group's row is left out entirely, since even its
-    existence would say that one of its few students is on the list."""
+    (in person, digital, both). Only groups (school and grade, in the school year
+    of the list) of at least the minimum students: a smaller group's row is left
+    out entirely, since even its existence would say that one of its few students
+    is on the list."""
     return serving.rows(
         f"""
         with sizes as (
-            select school_id, grade, count(*) as students
+            select school_id, grade, school_year, count(*) as students
             from {STUDENT_ENGAGEMENT}
-            group by school_id, grade
+            group by school_id, grade, school_year
         ),
         flagged as (
             select
                 school_id,
                 any_value(school_name) as school_name,
                 grade,
+                school_year,
                 count(*) as flagged,
                 count(*) filter (where dropped_channel = 'in_person') as in_person,
                 count(*) filter (where dropped_channel = 'digital') as digital,
                 count(*) filter (where dropped_channel = 'both') as both_channels
             from {DROP_VIEW}
-            group by school_id, grade
+            group by school_id, grade, school_year
         )
         select flagged.*, sizes.students
         from flagged
         inner join sizes
             on flagged.school_id is not distinct from sizes.school_id
             and flagged.grade is not distinct from sizes.grade
+            and flagged.school_year = sizes.school_year
         where sizes.students >= {int(config.minimum)}
         order by flagged.school_name, flagged.school_id, flagged.grade
         """
@@ -306,7 +309,8 @@ def source_cells(serving: Serving) -> list[dict[str, Any]]:
     of the group with a school day that week and at least one digital_activity row
     that week showing use (`..._metric_used` true or an access count above zero).
     Only for the weeks' groups that are not suppressed; their `students` is the
-    denominator."""
+    denominator. A student counts with the school and grade of the week's school
+    year (student_engagement has one row per student and school year)."""
     family = "case " + " ".join(
         f"when event_object like {literal(prefix + '%')} then {literal(name)}"
         for prefix, name in SOURCE_FAMILIES
@@ -334,13 +338,14 @@ def source_cells(serving: Serving) -> list[dict[str, Any]]:
             from {ATTENDANCE}
         ),
         students as (
-            select student_id_pseudonym, school_id, grade
+            select student_id_pseudonym, school_year, school_id, grade
             from {STUDENT_ENGAGEMENT}
         ),
         active as (
             select
                 students.school_id,
                 students.grade,
+                students.school_year,
                 used.week_start,
                 used.source,
                 count(*) as active
@@ -350,7 +355,12 @@ def source_cells(serving: Serving) -> list[dict[str, Any]]:
                 and used.week_start = school_weeks.week_start
             inner join students
                 on used.student_id_pseudonym = students.student_id_pseudonym
-            group by students.school_id, students.grade, used.week_start, used.source
+            group by
+                students.school_id,
+                students.grade,
+                students.school_year,
+                used.week_start,
+                used.source
         )
         select active.*, weeks.students
         from active
@@ -358,6 +368,7 @@ def source_cells(serving: Serving) -> list[dict[str, Any]]:
             on active.school_id is not distinct from weeks.school_id
             and active.grade is not distinct from weeks.grade
             and active.week_start = weeks.week_start
+            and active.school_year = weeks.school_year
         where not weeks.is_suppressed
         order by active.school_id, active.grade, active.week_start, active.source
         """

@@ -14,7 +14,7 @@ import json
 import re
 import shutil
 import stat
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +164,11 @@ class Published:
                 continue
             groups[row["school_name"], row["grade"]].append(row)
         shown = {key: members for key, members in groups.items() if len(members) >= 10}
+        # (the drop list's groups are those of its school year)
+        sizes = Counter(
+            (row["school_name"], row["grade"], row["school_year"])
+            for row in self.students
+        )
         eligible = [s for m in shown.values() for s in m if s["school_days"] >= 10]
         return {
             "students": sum(len(members) for members in groups.values()),
@@ -173,7 +178,10 @@ class Published:
                 s["present_days"] * 100 >= 90 * s["school_days"] for s in eligible
             ),
             "flagged": sum(
-                (row["school_name"], row["grade"]) in shown for row in self.drops
+                sizes[row["school_name"], row["grade"], row["school_year"]] >= 10
+                for row in self.drops
+                if (not school or row["school_name"] == school)
+                and (not grade or row["grade"] == grade)
             ),
             "any_shown": bool(shown),
         }
@@ -393,24 +401,6 @@ def test_report_draws_every_chart_offline_with_the_published_numbers(
                 },
                 rel=1e-12,
             )
-    # AND a grade none of whose groups is suppressed shows exactly the published
-    # by-grade rows (the first grade: 9; one row per school year, pooled)
-    years = rows(
-        serving, f"select * from {HYBRID}.engagement_by_grade where grade = '9'"
-    )
-    assert len(years) >= 2 and not any(row["is_suppressed"] for row in years)
-    days = sum(row["school_days"] for row in years)
-    both, in_person_only, digital_only, not_engaged = (
-        sum(row[column] for row in years) for column in CATEGORIES
-    )
-    rates = charts["hybrid-rates-by-grade"]["data"]
-    assert [trace["y"][trace["x"].index("9")] for trace in rates] == pytest.approx(
-        [
-            (both + in_person_only) / days,
-            (both + digital_only) / days,
-            (days - not_engaged) / days,
-        ]
-    )
     # AND categories are shares of student-days, adding up to 1 per school
     shares = charts["hybrid-categories-by-school"]["data"]
     for n in range(len(shares[0]["x"])):
@@ -488,6 +478,35 @@ def test_report_draws_every_chart_offline_with_the_published_numbers(
             heatmap["x"].index(row["school_name"])
         ]
         assert z == pytest.approx(row["students"] / school_students[row["school_name"]])
+    # AND, over the weeks of one school year, a grade none of whose groups is
+    # suppressed that year shows exactly the published by-grade row of that year
+    whole = sorted(
+        (row["school_year"], row["grade"])
+        for row in rows(
+            serving,
+            f"select school_year, grade from {WEEKS_TABLE} group by all "
+            "having not bool_or(is_suppressed)",
+        )
+    )
+    assert whole
+    year, grade = whole[-1]
+    weeks = [
+        n
+        for n, row in enumerate(published.week_starts)
+        if any(
+            w["week_start"] == row and w["school_year"] == year for w in published.weeks
+        )
+    ]
+    report.choose(**{"from": str(weeks[0]), "to": str(weeks[-1])})
+    (by_grade,) = rows(
+        serving,
+        f"select * from {HYBRID}.engagement_by_grade "
+        f"where grade = '{grade}' and school_year = {year}",
+    )
+    rates = report.charts()["hybrid-rates-by-grade"]["data"]
+    assert [trace["y"][trace["x"].index(grade)] for trace in rates] == pytest.approx(
+        [by_grade["in_person_rate"], by_grade["digital_rate"], by_grade["hybrid_rate"]]
+    )
 
 
 def test_filters_change_every_chart(mixed_district: District, open_report: Any) -> None:
