@@ -294,3 +294,50 @@ def build(run: Run) -> str:
 
 
 BUILD: Step = ("build", build)
+
+
+# -- reading Spark's catalog from Python ----------------------------------------------
+
+# The local session's settings: those of profiles.yml's spark target (keep the two
+# alike), for reading what a local Spark build made (e.g. with pyspark).
+def local_session_settings(spark_paths: SparkPaths) -> dict[str, str]:
+    root = spark_paths.root
+    return {
+        "spark.master": os.environ.get("HE_SPARK_MASTER", "local[*]"),
+        "spark.sql.warehouse.dir": str(root / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={root / 'metastore'};create=true"
+        ),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={root}",
+        "spark.ui.enabled": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.parquet.inferTimestampNTZ.enabled": "false",
+        "spark.sql.ansi.enabled": "false",
+    }
+
+
+def local_session(spark_paths: SparkPaths):  # -> pyspark.sql.SparkSession
+    """A Spark session on the local build's catalog (one process at a time: the
+    Derby metastore admits one)."""
+    check_available()
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in local_session_settings(spark_paths).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+SERVING_SCHEMA_PREFIXES = ("sqls2_", "sqls3_")
+
+
+def serving_views(session) -> list[tuple[str, str]]:  # session: SparkSession
+    """(schema, view) of every view in a sqls2_* or sqls3_* schema of the catalog."""
+    views = []
+    for (schema,) in session.sql("show schemas").collect():
+        if not schema.startswith(SERVING_SCHEMA_PREFIXES):
+            continue
+        for row in session.sql(f"show views in {schema}").collect():
+            if not row["isTemporary"]:
+                views.append((schema, row["viewName"]))
+    return sorted(views)
