@@ -1,7 +1,10 @@
 # The two commands of the README: `make demo` and `make test`.
 # Both create the virtual environment on first use and are safe to run again.
 
-PYTHON ?= python3
+# The first of python3, python3.12 and python3.11 that is 3.11 or 3.12 (or PYTHON=...).
+PYTHON ?= $(shell for p in python3 python3.12 python3.11; do \
+	$$p -c 'import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12)))' \
+	2>/dev/null && echo $$p && break; done)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
@@ -32,11 +35,19 @@ lint: $(INSTALLED)
 install: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), \
-		f"Python 3.11 is required, found {sys.version.split()[0]}: set PYTHON=python3.11"'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $@
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is required: install one, or" \
+		"set PYTHON=/path/to/python3.12"; exit 1; }
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] in ((3, 11), (3, 12)), \
+		f"Python 3.11 or 3.12 is required, found {sys.version.split()[0]}: set PYTHON=python3.12"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@mkdir -p logs
+	@echo "Installing dependencies into $(VENV) with $$($(BIN)/python --version)" \
+		"(the first time takes about 3 minutes; pip's log: logs/pip-install.log)..."
+	@$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off \
+		-e '.[test]' > logs/pip-install.log 2>&1 \
+		|| { tail -n 30 logs/pip-install.log; echo "pip failed: see logs/pip-install.log"; exit 1; }
+	@echo "Dependencies installed."
+	@touch $@
 
 clean:
 	rm -rf data/demo build target logs

@@ -135,8 +135,26 @@ def _where_dbt_runs(paths: Paths) -> tuple[Path, dict[str, str]]:
     return PROJECT_DIR, paths.dbt_env()
 
 
+# dbt's unit tests check the SQL's logic on fixed inputs, not the data: once they
+# passed for a version of the project (its files, as build_inputs hashes them), a
+# build of new data with that project may leave them out and still be a full
+# build. Where they passed is recorded with dbt's artifacts, for any data folder.
+WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+UNIT_TESTS_PASSED = TARGET_DIR / "unit_tests_passed.json"
+
+
 def is_partial(args: list[str]) -> bool:
+    if args[-2:] == WITHOUT_UNIT_TESTS:
+        args = args[:-2]
     return any(arg.split("=", 1)[0] in PARTIAL_OPTIONS for arg in args)
+
+
+def unit_tests_passed_for() -> str | None:
+    """The project hash whose dbt unit tests last passed in a full build."""
+    try:
+        return json.loads(UNIT_TESTS_PASSED.read_text())["project"]
+    except (FileNotFoundError, KeyError, ValueError):
+        return None
 
 
 def last_run_statuses() -> Counter[str]:
@@ -207,10 +225,13 @@ def keep_built_docs(paths: Paths) -> None:
 
 def _record_passed_build(paths: Paths, args: list[str]) -> None:
     statuses = last_run_statuses()
+    inputs = build_inputs(paths)
     record = {
         "finished_at": datetime.now(UTC).isoformat(timespec="microseconds"),
         "dbt": " ".join(args),
         "results": ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())),
-        "inputs": build_inputs(paths),
+        "inputs": inputs,
     }
+    if args[-2:] != WITHOUT_UNIT_TESTS:
+        UNIT_TESTS_PASSED.write_text(json.dumps({"project": inputs["project"]}) + "\n")
     paths.build_passed_file.write_text(json.dumps(record, indent=2) + "\n")

@@ -76,7 +76,9 @@ def main(argv: list[str]) -> int:
     from dbt.cli.main import dbtRunner
 
     quiet = [] if verbose else ["--quiet"]
-    parsed = dbtRunner().invoke([*quiet, "parse"])
+    # Parsed with the commands' --vars: descriptions (the published comments, the
+    # docs site) render the vars at parse time, so they state the build's settings.
+    parsed = dbtRunner().invoke([*quiet, "parse", *_vars_of(commands)])
     if not parsed.success:
         _explain_failure("parse", parsed)
         return 1
@@ -99,6 +101,17 @@ def main(argv: list[str]) -> int:
             _explain_failure(" ".join(args), result)
             return 1
     return 0
+
+
+def _vars_of(commands: list[list[str]]) -> list[str]:
+    """The first `--vars X` (or `--vars=X`) among the commands' arguments."""
+    for args in commands:
+        for n, arg in enumerate(args):
+            if arg == "--vars" and n + 1 < len(args):
+                return [arg, args[n + 1]]
+            if arg.startswith("--vars="):
+                return [arg]
+    return []
 
 
 def _explain_failure(command: str, result: Any) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from loaders import readers, restricted
+from loaders import readers, rejects, restricted
 from loaders.manifest import (
     FileOutcome,
     Fingerprint,
@@ -45,7 +44,6 @@ from loaders.restricted import RECORD_COLUMN
 from loaders.settings import memory_limit, recheck_days
 from loaders.sources import all_tables
 from loaders.specs import DeliveredFile, Source
-from loaders.sql import quote_ident
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +119,10 @@ class _RecheckWindow:
 
 
 def _batch_weight(found: Found, size: int) -> int:
-    """What a file counts for in its batch. JSON pages are parsed into temp tables
-    several times the file's size, and DuckDB frees a replaced temp table only when
-    the transaction commits: a JSON file closes its batch."""
+    """What a file counts for in its batch. JSON pages are parsed into a temp table
+    a few times the file's size, which DuckDB frees when the batch commits."""
     if isinstance(found, DeliveredFile) and found.reader == "json_pages":
-        return BATCH_BYTES
+        return 4 * size
     return size
 
 
@@ -285,8 +282,8 @@ def _decide(
 def _load_groups(
     conn: duckdb.DuckDBPyConnection, pending: list[_Pending]
 ) -> dict[str, FileOutcome]:
-    """Read the pending files, one group per table and way of reading (a JSON file
-    alone); return each file's outcome, its manifest row written."""
+    """Read the pending files, one group per table and way of reading; return each
+    file's outcome, its manifest row written."""
     groups: dict[tuple[object, ...], list[_Pending]] = {}
     for item in pending:
         found = item.found
@@ -296,7 +293,6 @@ def _load_groups(
             found.header,
             item.fingerprint.encoding,
             tuple(_constants(found)),
-            item.record.file_path if found.reader == "json_pages" else "",
         )
         groups.setdefault(key, []).append(item)
     outcomes: dict[str, FileOutcome] = {}
@@ -333,6 +329,7 @@ def _load_group(
                 file_id=manifest.next_file_id(),
                 constants=_constants(item.found),
                 loaded_at=now + timedelta(microseconds=number),
+                lines=item.fingerprint.lines,
             )
             for number, item in enumerate(items)
         ),
@@ -341,8 +338,8 @@ def _load_group(
         restricted.ensure_raw_table(conn, found.table)
         read = readers.read(conn, group)
         rules.within_file(conn, group)
-        decided, structural = _move_to_rejects(conn, group)
-        flagged = _insert_flags(conn, group)
+        decided, structural = rejects.move_decided(conn, group)
+        flagged = rejects.insert_flags(conn, group)
     except duckdb.OutOfMemoryException as error:
         # Not the files' fault: stop the run (the batch rolls back), never quarantine.
         raise LoadError(
@@ -380,104 +377,6 @@ def _names(items: list[_Pending]) -> str:
     return first if len(items) == 1 else f"{first} (and {len(items) - 1} more files)"
 
 
-def _counts(conn: duckdb.DuckDBPyConnection, sql: str) -> dict[str, int]:
-    return dict(conn.execute(sql).fetchall())
-
-
-def _move_to_rejects(
-    conn: duckdb.DuckDBPyConnection, group: readers.Group
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Records decided against, and lines that are not records, into loader.rejects
-    with their line, the reason and the rule; the records leave the raw table.
-    Returns, by file, the records and the other lines rejected."""
-    conn.execute(
-        "insert into loader.rejects (file_id, file_path, line, reason, record, rule) "
-        "select files.file_id, files.file_path, structural.line, structural.reason, "
-        "structural.record, structural.rule "
-        "from temp.he_structural as structural inner join temp.he_files as files "
-        "on structural.file_path = files.file_path"
-    )
-    structural = _counts(
-        conn, "select file_path, count(*) from temp.he_structural group by all"
-    )
-    decided = _counts(
-        conn, "select file_path, count(*) from temp.he_decisions group by all"
-    )
-    if not decided:
-        return decided, structural
-    position = (
-        f"delivered.{quote_ident(RECORD_COLUMN)}" if group.has_records else "null"
-    )
-    conn.execute(
-        "insert into loader.rejects (file_id, file_path, line, reason, record, rule) "
-        "select files.file_id, files.file_path, decisions._source_row, "
-        f"decisions.reason, {_record_text(group.reader, group.header)}, decisions.rule "
-        f"{group.rows_sql()} "
-        "inner join temp.he_decisions as decisions "
-        "on decisions.file_path = delivered._source_file "
-        "and decisions._source_row = delivered._source_row "
-        f"and decisions.he_record is not distinct from {position}"
-    )
-    conn.execute(
-        f"delete from {group.table.qualified_name} as delivered "
-        "where exists (select 1 from temp.he_decisions as decisions "
-        "inner join temp.he_files as files on decisions.file_path = files.file_path "
-        "where decisions.file_path = delivered._source_file "
-        "and files.file_sha256 = delivered._file_sha256 "
-        "and decisions._source_row = delivered._source_row "
-        f"and decisions.he_record is not distinct from {position})"
-    )
-    return decided, structural
-
-
-def _record_text(reader: str, header: tuple[str, ...]) -> str:
-    """A rejected record's text, from its row in the raw table (`delivered`)."""
-    if reader == "json_pages":
-        fields = ", ".join(
-            f"{quote_ident(name)} := delivered.{quote_ident(name)}" for name in header
-        )
-        return f"cast(to_json(struct_pack({fields})) as varchar)"
-    return " || ',' || ".join(
-        f"coalesce(delivered.{quote_ident(name)}, '')" for name in header
-    )
-
-
-def _insert_flags(
-    conn: duckdb.DuckDBPyConnection, group: readers.Group
-) -> dict[str, int]:
-    """Loaded rows that break a table's flag rule, into loader.flags; each rule that
-    matched is logged with its count per file. Returns the flagged rows by file."""
-    flagged: dict[str, int] = {}
-    for flag in group.table.flags:
-        if not set(_quoted_names(flag.predicate)) <= set(group.header):
-            continue  # the files do not carry the column the rule reads
-        rows = conn.execute(
-            "insert into loader.flags (file_id, file_path, line, rule) "
-            "select files.file_id, files.file_path, delivered._source_row, ? "
-            f"{group.rows_sql()} where ({_qualified(flag.predicate)}) "
-            "returning file_path",
-            [flag.rule],
-        ).fetchall()
-        by_file = Counter(name for (name,) in rows)
-        for name, count in sorted(by_file.items()):
-            log.warning("%s: %s rows: %s", name, f"{count:,}", flag.rule)
-            flagged[name] = flagged.get(name, 0) + count
-    return flagged
-
-
-def _quoted_names(predicate: str) -> list[str]:
-    """The "quoted" column names a flag's predicate reads."""
-    return predicate.split('"')[1::2]
-
-
-def _qualified(predicate: str) -> str:
-    """A flag's predicate reading its "quoted" columns from `delivered`."""
-    parts = predicate.split('"')
-    return "".join(
-        f'delivered."{part}"' if index % 2 else part for index, part in enumerate(parts)
-    )
-
-
 def _reject_repeats_across_files(
     conn: duckdb.DuckDBPyConnection,
     pending: list[_Pending],
@@ -502,7 +401,7 @@ def _reject_repeats_across_files(
     rejected: dict[int, int] = {}
     for found, versions in new.values():
         rules.across_files(conn, found.table, found.header, versions)
-        rejected.update(_move_crossed(conn, found))
+        rejected.update(rejects.move_crossed(conn, found))
     if not rejected:
         return outcomes
     updated = []
@@ -522,39 +421,6 @@ def _reject_repeats_across_files(
             )
         updated.append(outcome)
     return updated
-
-
-def _move_crossed(
-    conn: duckdb.DuckDBPyConnection, found: DeliveredFile
-) -> dict[int, int]:
-    """Move temp.he_crossed's records from the raw table to the rejects; return how
-    many each file (by manifest id) lost."""
-    table = found.table
-    position = (
-        f"delivered.{quote_ident(RECORD_COLUMN)}"
-        if RECORD_COLUMN in table.metadata_columns
-        else "null"
-    )
-    conn.execute(
-        "insert into loader.rejects (file_id, file_path, line, reason, record, rule) "
-        "select crossed.file_id, crossed.file_path, crossed._source_row, "
-        f"crossed.reason, {_record_text(found.reader, found.header)}, crossed.rule "
-        f"from {table.qualified_name} as delivered "
-        "inner join temp.he_crossed as crossed "
-        "on delivered._source_file = crossed.file_path "
-        "and delivered._file_sha256 = crossed.file_sha256 "
-        "and delivered._source_row = crossed._source_row "
-        f"and {position} is not distinct from crossed.he_record"
-    )
-    conn.execute(
-        f"delete from {table.qualified_name} as delivered "
-        "where exists (select 1 from temp.he_crossed as crossed "
-        "where delivered._source_file = crossed.file_path "
-        "and delivered._file_sha256 = crossed.file_sha256 "
-        "and delivered._source_row = crossed._source_row "
-        f"and crossed.he_record is not distinct from {position})"
-    )
-    return _counts(conn, "select file_id, count(*) from temp.he_crossed group by 1")
 
 
 def header_problem(

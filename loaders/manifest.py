@@ -161,6 +161,7 @@ class LandedFile:
 class Fingerprint:
     sha256: str
     is_utf8: bool
+    lines: int  # newline-ended lines, and a last one without a newline
 
     @property
     def encoding(self) -> str:
@@ -170,13 +171,17 @@ class Fingerprint:
 
 
 def fingerprint(path: Path) -> Fingerprint:
-    """The file's SHA-256 and whether it is valid UTF-8, in one read."""
+    """The file's SHA-256, whether it is valid UTF-8 and its lines, in one read."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     is_utf8 = True
+    lines = 0
+    last = b"\n"
     with path.open("rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
             if is_utf8:
                 try:
                     decoder.decode(chunk)
@@ -187,7 +192,7 @@ def fingerprint(path: Path) -> Fingerprint:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             is_utf8 = False
-    return Fingerprint(digest.hexdigest(), is_utf8)
+    return Fingerprint(digest.hexdigest(), is_utf8, lines + (last != b"\n"))
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,13 @@ from loaders import findings as finding_rules
 from loaders import sources as source_registry
 from loaders.dbt import (
     BUILD_RESULTS,
+    WITHOUT_UNIT_TESTS,
     build_inputs,
     keep_built_docs,
     last_run_statuses,
     passed_build,
     run_dbt,
+    unit_tests_passed_for,
 )
 from loaders.fetch import FetchError, FetchReport, open_transport
 from loaders.fetch import fetch as fetch_files
@@ -197,7 +199,9 @@ def load(run: Run) -> str:
 
 def build(run: Run) -> str:
     """`dbt build`, and the docs site of what it built, in one dbt process; nothing
-    at all when nothing arrived or changed since the last passing build."""
+    at all when nothing arrived or changed since the last passing build. The dbt
+    unit tests (the SQL's logic on fixed inputs) run when the project changed; a
+    build of new data with a project whose unit tests passed leaves them out."""
     inputs = build_inputs(run.paths)
     previous = passed_build(run.paths)
     if not run.dbt_args and previous and previous.get("inputs") == inputs:
@@ -207,8 +211,13 @@ def build(run: Run) -> str:
             f"nothing new since the build of {previous['finished_at']}: the "
             "warehouse is up to date"
         )
+    unit_tests = (
+        WITHOUT_UNIT_TESTS
+        if not run.dbt_args and unit_tests_passed_for() == inputs["project"]
+        else []
+    )
     run_dbt(
-        ["build", *run.dbt_args],
+        ["build", *run.dbt_args, *unit_tests],
         # The build compiled every node in this dbt process: the docs need not.
         ["docs", "generate", "--static", "--no-compile"],
         paths=run.paths,

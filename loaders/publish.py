@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from loaders.dbt import MANIFEST, passed_build
+from loaders.holders import held_for_writing
 from loaders.settings import Paths, memory_limit, serving_storage_version
 from loaders.sql import literal, quote_ident
 
@@ -34,10 +35,11 @@ log = logging.getLogger(__name__)
 
 SERVING_SCHEMA_PREFIXES = ("sqls2_", "sqls3_")
 
-# Owner reads and writes, the file's group reads, others nothing. The serving tables
-# are pseudonymized but still describe individual students: share them with the BI
-# tools' accounts through a group (see the README, "Connect a BI tool").
-SERVING_FILE_MODE = 0o640
+# Owner and the file's group read, nobody writes, others nothing: a stray read-write
+# session cannot open it by default. The serving tables are pseudonymized but still
+# describe individual students: share them with the BI tools' accounts through a
+# group (see docs/connecting-bi-tools.md).
+SERVING_FILE_MODE = 0o440
 
 TARGET_ALIAS = "serving_next"
 
@@ -100,6 +102,7 @@ def publish(paths: Paths, manifest: Path = MANIFEST) -> Publication:
         )
     log.info("publishing the build of %s (%s)", build["finished_at"], build["results"])
     target = paths.serving_db
+    _refuse_if_held(target)
     if wal_path(target).exists():
         raise PublishError(
             f"{wal_path(target)} exists: a program opened {target.name} for writing. "
@@ -113,6 +116,7 @@ def publish(paths: Paths, manifest: Path = MANIFEST) -> Publication:
     try:
         tables = _write(paths.warehouse_db, staging, descriptions)
         _seal(staging)
+        _refuse_if_held(target)  # again: a session may have opened it meanwhile
     except BaseException:
         _remove_database(staging)
         raise
@@ -125,6 +129,14 @@ def publish(paths: Paths, manifest: Path = MANIFEST) -> Publication:
         target,
     )
     return Publication(target, previous, tables)
+
+
+def _refuse_if_held(target: Path) -> None:
+    """A program holding the published file read-write would keep writing to the
+    replaced file (or leave a WAL that breaks every new reader): say who, and stop."""
+    held = held_for_writing(target)
+    if held:
+        raise PublishError(f"{held}; the published file is unchanged.")
 
 
 def publication_record(paths: Paths) -> Path:

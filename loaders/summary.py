@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import duckdb
 
 from loaders.publish import previous_path, serving_views
-from loaders.settings import Paths
+from loaders.settings import DEMO_SALT, Paths
 from loaders.sql import quote_ident
 
 log = logging.getLogger(__name__)
@@ -178,18 +179,48 @@ def render(paths: Paths, by_source: list[tuple[str, int, int]] = ()) -> str:
     # -- the HTML report --
     if paths.report_file.exists():
         lines += [f"Report (open in a browser, works offline): {paths.report_file}"]
-    lines += [
-        "",
-        "Open it read-only; it is replaced whole on every publish and readers never",
-        "block a build:",
-        f"  python -c \"import duckdb; duckdb.connect('{paths.serving_db}', "
-        "read_only=True).sql('from sqls2_digital_activity.digital_activity limit 5')"
-        '.show()"',
-        f"  duckdb -readonly {paths.serving_db}        # with the DuckDB CLI",
-        "  BI tools (Power BI, Tableau, Metabase, Superset, Evidence, DBeaver): see",
-        '  "Connect a BI tool" in the README.',
-    ]
+    lines += ["", *how_to_open(paths.serving_db)]
     return "\n".join(lines)
+
+
+def shown(path: Path) -> str:
+    """A path as a user types it here: relative to the current folder when inside
+    it (`.venv/bin/python`, `data/demo/serving.duckdb`), else absolute."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def how_to_open(serving_db: Path) -> list[str]:
+    """Commands that open the published file read-only, as printed: each works
+    when pasted into a shell in the current folder."""
+    python = shown(Path(sys.executable))
+    duckdb_cli = shown(Path(sys.executable).with_name("duckdb"))
+    serving = shown(serving_db)
+    return [
+        "Open it read-only (it is replaced whole on every publish; readers never "
+        "block a build):",
+        f"  {python} -c \"import duckdb; duckdb.connect('{serving}', read_only=True)"
+        ".sql('from sqls3_hybrid_engagement.engagement_by_school').show()\"",
+        f"  {duckdb_cli} -readonly {serving}   # the DuckDB CLI (PyPI's duckdb-cli)",
+        "BI tools (Power BI, Tableau, Metabase, Superset, Evidence, DBeaver): "
+        "docs/connecting-bi-tools.md",
+    ]
+
+
+def demo_hint(paths: Paths) -> str:
+    """What the demo prints last: how to run the other commands on its data."""
+    return "\n".join(
+        [
+            "",
+            "The other commands work on the demo's data with its folder and its "
+            "public salt:",
+            f"  export HE_DATA_DIR={shown(paths.data_dir)} "
+            f"HE_PSEUDONYM_SALT={DEMO_SALT}",
+            f"  {shown(Path(sys.executable).with_name('hybrid-engagement'))} summary",
+        ]
+    )
 
 
 class NothingToSummarize(Exception):

@@ -37,6 +37,7 @@ from loaders.cli.runs import (
 from loaders.generate import generate
 from loaders.pipeline import Run
 from loaders.settings import Paths
+from loaders.summary import demo_hint
 
 
 def main() -> None:
@@ -174,8 +175,8 @@ def fetch_command(
     """Fetch Clever's new and changed report files from its SFTP server into
     <landing>/clever/ (download and record only), then run the load step for
     Clever (and with --build, `dbt build`). Connection settings: HE_SFTP_HOST,
-    _PORT, _USER, _KEY, _KEY_PASSPHRASE, _PASSWORD, _ROOT, _KNOWN_HOSTS (see the
-    README). Ends "with findings" (exit status 3) if a report file could not be
+    _PORT, _USER, _KEY, _KEY_PASSPHRASE, _PASSWORD, _ROOT, _KNOWN_HOSTS (see
+    docs/sftp.md). Ends "with findings" (exit status 3) if a report file could not be
     downloaded or is left to a later run, or if the load step found problems in a
     file; exits 1 if a step failed."""
     paths = paths_of(ctx)
@@ -374,6 +375,7 @@ def demo_command(demo_dir: Path, wait_seconds: float, **district: Any) -> None:
     with locked(paths, wait_seconds):
         run_steps(run, steps, show=True)
     print_summary(paths)
+    click.echo(demo_hint(paths))
     exit_with_findings(run)
 
 

@@ -41,6 +41,7 @@ class GroupFile:
     # When its rows count as loaded: files of a group get increasing times in the
     # order they arrive, so staging's "later delivery wins" sees them in that order.
     loaded_at: datetime
+    lines: int = 0  # its lines, counted while it was hashed
 
 
 @dataclass(frozen=True)

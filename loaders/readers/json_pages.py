@@ -1,8 +1,15 @@
 """JSON pages: one {"value": [record, ...]} object per line, as the Microsoft Graph
-API returns them. A line that is not such an object, and an entry of a page that is
-not an object, are structural rejects with their line; every other record is a row,
-its fields kept as text (nested objects and arrays as JSON text), with its line as
-`_source_row` and its place in the page as `_source_record`."""
+API returns them. Every record of a page is a row, its fields kept as text (nested
+objects and arrays as JSON text), with its line as `_source_row` and its place in
+the page as `_source_record`. A line that is not such a page, and an entry of a page
+that is not an object, are structural rejects with their line.
+
+The group's files are read together by DuckDB's JSON reader, straight into the
+fields. A file where the reader saw fewer pages than the file has lines (a line
+that is not JSON, a blank line, an entry it cannot read as a record) or a page
+without its "value" array is read again on its own, line by line as text, so that
+each bad line is named.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +17,69 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from loaders.sql import literal
+from loaders.sql import literal, quote_ident
 
 if TYPE_CHECKING:
-    from loaders.readers import Group
+    from loaders.readers import Group, GroupFile
+
+FILENAME = "he_filename"
 
 
 def read(conn: duckdb.DuckDBPyConnection, group: Group) -> None:
-    """Insert the records of the group's one file; fill temp.he_structural."""
-    assert len(group.files) == 1, "JSON pages are read one file at a time"
-    (file,) = group.files
+    """Insert the group's records; fill temp.he_structural."""
+    record_type = ", ".join(f"{quote_ident(name)} VARCHAR" for name in group.header)
+    paths = ", ".join(literal(str(file.path)) for file in group.files)
+    conn.execute(
+        f"""
+        create or replace temp table he_json_pages as
+        select
+            {FILENAME},
+            row_number() over (partition by {FILENAME} order by ordinality) as line,
+            value
+        from read_json(
+            [{paths}],
+            format = 'newline_delimited',
+            columns = {{'value': 'STRUCT({record_type})[]'}},
+            filename = {literal(FILENAME)},
+            ignore_errors = true
+        ) with ordinality
+        """
+    )
+    # A file is read whole when every line is a page with its "value" array, and
+    # no entry of a page is null (the reader makes a null of an entry it cannot
+    # read as a record).
+    read_whole = {
+        path: (pages, with_value, null_entries)
+        for path, pages, with_value, null_entries in conn.execute(
+            f"select {FILENAME}, count(*), count(value), "
+            "coalesce(sum(len(list_filter(value, lambda entry: entry is null))), 0) "
+            "from temp.he_json_pages group by all"
+        ).fetchall()
+    }
+    clean = [
+        file
+        for file in group.files
+        if read_whole.get(str(file.path)) == (file.lines, file.lines, 0)
+    ]
+    if clean:
+        fields = [f"page_records.value.{quote_ident(name)}" for name in group.header]
+        listed = ", ".join(literal(str(file.path)) for file in clean)
+        conn.execute(
+            group.insert_sql(fields, "pages.line", "page_records.record_number")
+            + " from temp.he_json_pages as pages "
+            f"inner join temp.he_files as files on pages.{FILENAME} = files.path "
+            "cross join unnest(pages.value) with ordinality "
+            "as page_records(value, record_number) "
+            f"where pages.{FILENAME} in ({listed})"
+        )
+    conn.execute("drop table temp.he_json_pages")
+    for file in group.files:
+        if file not in clean:
+            _read_lines(conn, group, file)
+
+
+def _read_lines(conn: duckdb.DuckDBPyConnection, group: Group, file: GroupFile) -> None:
+    """One file, line by line, with DuckDB's text and JSON functions."""
     conn.execute(
         f"""
         create or replace temp table he_pages as
@@ -70,8 +130,9 @@ def read(conn: duckdb.DuckDBPyConnection, group: Group) -> None:
         group.insert_sql(
             fields, "page_records.line_number", "page_records.record_number"
         )
-        + " from he_page_records as page_records cross join temp.he_files as files"
-        " where json_type(page_records.value) = 'OBJECT'"
+        + " from he_page_records as page_records inner join temp.he_files as files "
+        f"on files.file_path = {literal(file.file_path)} "
+        "where json_type(page_records.value) = 'OBJECT'"
     )
     conn.execute(
         f"""
@@ -95,6 +156,8 @@ def read(conn: duckdb.DuckDBPyConnection, group: Group) -> None:
         where json_type(value) <> 'OBJECT'
         """
     )
+    conn.execute("drop table temp.he_pages")
+    conn.execute("drop table temp.he_page_records")
 
 
 def _json_path(field_name: str) -> str:

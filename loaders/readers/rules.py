@@ -181,11 +181,7 @@ def across_files(
     key = list(table.key) or list(header)
     key_columns = ", ".join(quote_ident(name) for name in key)
     by_key = ", ".join(f"held.{quote_ident(name)}" for name in key)
-    matches = " and ".join(
-        f"delivered.{quote_ident(name)} is not distinct from "
-        f"new_keys.{quote_ident(name)}"
-        for name in key
-    )
+    delivered_key = ", ".join(f"delivered.{quote_ident(name)}" for name in key)
     record = (
         f"delivered.{quote_ident(RECORD_COLUMN)}"
         if RECORD_COLUMN in table.metadata_columns
@@ -219,7 +215,9 @@ def across_files(
         ),
 
         new_keys as (
-            select distinct {key_columns}
+            -- a key as one number: the held records are found by an equality join
+            -- on it, then grouped by the key itself
+            select distinct hash({key_columns}) as key_hash
             from {table.qualified_name}
             where (_source_file, _file_sha256) in ({new_versions})
         ),
@@ -235,7 +233,7 @@ def across_files(
                 hash({content}) as content_hash,
                 current_versions.file_id
             from {table.qualified_name} as delivered
-            semi join new_keys on {matches}
+            semi join new_keys on hash({delivered_key}) = new_keys.key_hash
             inner join current_versions
                 on
                     delivered._source_file = current_versions.file_path

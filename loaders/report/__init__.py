@@ -1,29 +1,35 @@
-"""The HTML report: OEA's two dashboards as one self-contained file.
+"""The HTML report: OEA's dashboards as one self-contained file, with filters.
 
 `write_report` reads the published `serving.duckdb` (read-only, like any BI tool) and
-writes `report/index.html` beside it with two sections:
+writes `report/index.html` beside it:
 
-* Hybrid engagement overview (`sqls3_hybrid_engagement`): the four engagement
-  categories and the three rates by school and by grade, the weekly trend, the
-  chronically absent count and the number of students on the engagement-drop list;
-* Clever app usage (`sqls2_clever`): logins and resources per student per day by
-  school, each school's top 5 resources, logins and resources over time, and the top
-  resources overall.
+* About this report: purpose, sources, definitions (with the build's thresholds),
+  how small groups are protected, when the data was published;
+* Data quality: the deliveries' findings, when there are any;
+* Hybrid engagement overview: headline figures (students, in-person rate,
+  chronically absent, at or above the 90 % target, engagement drop), rates by
+  school and grade against the target, categories as shares, weekly trends per
+  school, in person against digital per school;
+* Digital engagement by source (Clever, Insights, i-Ready, Microsoft Graph);
+* Engagement drop: counts by school and grade and what dropped, never a student;
+* Clever app usage: per school, one combined top-resources chart, day by day.
 
-The charts are plotly's, with plotly's JavaScript embedded once in the page: the file
-opens from disk, offline, with no server and no CDN. Rows the serving views suppress
-(fewer students than `small_cell_min_students`) are shown as "suppressed (fewer than
-N students)", never with a value. A serving table that is not published (yet) gives a
-note in its place, not a failure. The file is written beside its final name and
-renamed into place, so a browser never loads half a report.
+Filters (school, grade, date range) redraw every chart in the browser from the
+data embedded in the page; plotly's JavaScript and report.js are embedded too, so the
+file opens from disk, offline, with no server and no CDN. Groups of fewer students
+than `small_cell_min_students` carry no measure into the page, and the page only adds
+up the groups that are not suppressed. A serving table that is not published (yet)
+gives a note in its place, not a failure. The file is written beside its final name
+and renamed into place, so a browser never loads half a report.
 
 The package, one job a module:
 
-    queries.py     the read-only `Serving` wrapper and every query the sections ask
-    charts.py      the plotly figure builders (rows in, a `Chart` out)
-    formatting.py  numbers and the HTML tables beside the charts, suppression text
-    sections.py    one function per section: its queries, figures, tables and charts
-    page.py        the HTML page: layout, CSS, plotly's JavaScript embedded once
+    queries.py     the read-only `Serving` wrapper, the build's settings, every query
+    charts.py      what each chart shows, from which tables, which filters apply
+    formatting.py  numbers, thresholds, grade order, the static tables, suppression
+    sections.py    one function per section: its queries, text and embedded data
+    page.py        the HTML page: filter bar, layout, CSS, the embedded scripts
+    report.js      the browser side: filters, headline figures, every chart
 """
 
 from __future__ import annotations
@@ -35,8 +41,13 @@ from pathlib import Path
 
 from loaders.publish import SERVING_FILE_MODE
 from loaders.report.page import render_page
-from loaders.report.queries import ReportError, open_serving
-from loaders.report.sections import clever_section, hybrid_section, quality_section
+from loaders.report.queries import ReportError, open_serving, settings
+from loaders.report.sections import (
+    about_section,
+    clever_section,
+    hybrid_sections,
+    quality_section,
+)
 from loaders.settings import Paths
 
 __all__ = ["Report", "ReportError", "write_report"]
@@ -54,23 +65,24 @@ class Report:
 
 def write_report(paths: Paths) -> Report:
     """Write the report for the published file of `paths`; return where and what."""
-    serving_db = paths.serving_db
-    with open_serving(serving_db) as serving:
+    with open_serving(paths.serving_db) as serving:
         published_at = serving.published_at
-        minimum = serving.small_cell_min_students()
-        hybrid = hybrid_section(serving, minimum)
-        clever = clever_section(serving, minimum)
+        config = settings(serving)
+        about = about_section(serving, config, published_at)
         quality = quality_section(serving)
-    sections = [quality, hybrid, clever] if quality.figures else [hybrid, clever]
-    page = render_page(sections, serving_db, published_at, minimum)
+        hybrid = hybrid_sections(serving, config)
+        clever = clever_section(serving)
+    sections = [about, *([quality] if quality.figures else []), *hybrid, clever]
+    data = {key: value for section in sections for key, value in section.data.items()}
+    page = render_page(sections, config, published_at, data)
     target = paths.report_file
     _write_atomically(target, page)
-    charts = sum(1 for s in sections for c in s.charts if c.figure is not None)
+    charts = sum(len(section.charts) for section in sections)
     log.info("report with %s charts written to %s", charts, target)
     return Report(
         target,
         charts,
-        hybrid_published=not hybrid.missing,
+        hybrid_published=not hybrid[0].missing,
         clever_published=not clever.missing,
     )
 

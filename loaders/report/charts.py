@@ -1,384 +1,172 @@
-"""The report's charts: plotly figures built from the rows `queries` returned.
+"""The report's charts: what each one shows, from which published tables, and which
+filters change it.
 
-Each builder is a function of plain rows and the small-cell threshold, returning a
-`Chart`: the figure (None when every row is suppressed), the HTML table of the
-numbers it draws, and notes naming what it left out. Builders read no database and
-write no page: a section picks the charts it shows, the page draws them.
+The charts are drawn in the browser by report.js (plotly, embedded in the page),
+from the data the sections embed: a chart here is its place on the page, its title,
+its sources and its notes; report.js holds one drawing function per `chart_id`.
+Every chart redraws when a filter changes, and its numbers table (under it) with
+it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-import plotly.graph_objects as go
+from loaders.report import queries
 
-from loaders.report.formatting import (
-    as_count,
-    as_decimal,
-    as_rate,
-    as_text,
-    numbers_table,
-    suppressed_note,
-    suppressed_text,
-)
-from loaders.report.queries import TOP_RESOURCES_SHOWN
-
-CATEGORIES = (
-    ("in_person_and_digital_days", "In person and digital"),
-    ("in_person_only_days", "In person only"),
-    ("digital_only_days", "Digital only"),
-    ("not_engaged_days", "Not engaged"),
-)
-CATEGORY_COLORS = ("#1b7837", "#7fbf7b", "#6baed6", "#d6604d")
-RATES = (
-    ("in_person_rate", "In-person rate"),
-    ("digital_rate", "Digital rate"),
-    ("hybrid_rate", "Hybrid rate"),
-)
-CHART_HEIGHT = 360
+SCHOOL, GRADE, DATES = "school", "grade", "dates"
+FILTERS = (SCHOOL, GRADE, DATES)
+FILTER_NAMES = {SCHOOL: "school", GRADE: "grade", DATES: "date range"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Chart:
-    """One plotly chart, the table of the numbers it draws, and notes under it."""
-
     chart_id: str
     title: str
-    source: str
-    figure: go.Figure | None
-    table: str
-    notes: list[str] = field(default_factory=list)
+    sources: tuple[str, ...]
+    filters: tuple[str, ...]  # the filters that change it
+    note: str = ""
+    controls: str = ""  # extra HTML controls drawn above the chart (e.g. a picker)
+    height: int = 380
+
+    def filters_text(self) -> str:
+        """'School, grade and date range filters apply.' or which do not."""
+        applies = [FILTER_NAMES[name] for name in FILTERS if name in self.filters]
+        ignored = [FILTER_NAMES[name] for name in FILTERS if name not in self.filters]
+        if not ignored:
+            return "Every filter applies."
+        if not applies:
+            return "The filters do not apply."
+        return f"Filters that apply: {', '.join(applies)}; not: {', '.join(ignored)}."
 
 
-def _figure(**layout: Any) -> go.Figure:
-    settings: dict[str, Any] = {
-        "template": "plotly_white",
-        "height": CHART_HEIGHT,
-        "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-    }
-    figure = go.Figure()
-    figure.update_layout(**{**settings, **layout})
-    return figure
-
+WEEKS = queries.ENGAGEMENT_BY_WEEK
+POOLED = (
+    "Pooled over the school-grade-week groups in the selection; groups of too few "
+    "students are left out (counted below the chart), never estimated."
+)
 
 # -- hybrid engagement -----------------------------------------------------------------
 
-
-def _label(row: dict[str, Any], key: str) -> str:
-    return as_text(row[key] if row[key] is not None else row.get("school_id"))
-
-
-def categories_chart(
-    name: str, label: str, key: str, rows: list[dict[str, Any]], minimum: int
-) -> Chart:
-    shown = [row for row in rows if not row["is_suppressed"]]
-    figure = _figure(barmode="stack", yaxis_title="student-days")
-    x = [_label(row, key) for row in shown]
-    for (column, title), color in zip(CATEGORIES, CATEGORY_COLORS, strict=True):
-        figure.add_trace(
-            go.Bar(
-                name=title,
-                x=x,
-                y=[row[column] for row in shown],
-                marker_color=color,
-            )
-        )
-    table = numbers_table(
-        [label.capitalize(), "Students", *(t for _, t in CATEGORIES), "School days"],
-        rows,
-        [
-            (key, as_text),
-            ("students", as_count),
-            *((column, as_count) for column, _ in CATEGORIES),
-            ("school_days", as_count),
-        ],
-        2,
-        minimum,
-    )
-    suppressed = [_label(row, key) for row in rows if row["is_suppressed"]]
-    return Chart(
-        f"hybrid-categories-by-{label}",
-        f"Engagement categories by {label} (student-days)",
-        name,
-        figure if shown else None,
-        table,
-        suppressed_note(suppressed, minimum),
-    )
-
-
-def rates_chart(
-    name: str, label: str, key: str, rows: list[dict[str, Any]], minimum: int
-) -> Chart:
-    shown = [row for row in rows if not row["is_suppressed"]]
-    figure = _figure(barmode="group", yaxis={"tickformat": ".0%", "range": [0, 1]})
-    x = [_label(row, key) for row in shown]
-    for column, title in RATES:
-        figure.add_trace(go.Bar(name=title, x=x, y=[row[column] for row in shown]))
-    extra = (
-        [("chronically_absent_students", as_count)]
-        if rows and "chronically_absent_students" in rows[0]
-        else []
-    )
-    table = numbers_table(
-        [
-            label.capitalize(),
-            "Students",
-            *(t for _, t in RATES),
-            *(["Chronically absent"] if extra else []),
-        ],
-        rows,
-        [
-            (key, as_text),
-            ("students", as_count),
-            *((column, as_rate) for column, _ in RATES),
-            *extra,
-        ],
-        2,
-        minimum,
-    )
-    suppressed = [_label(row, key) for row in rows if row["is_suppressed"]]
-    return Chart(
-        f"hybrid-rates-by-{label}",
-        f"In-person, digital and hybrid rates by {label}",
-        name,
-        figure if shown else None,
-        table,
-        suppressed_note(suppressed, minimum),
-    )
-
-
-def weekly_trend_chart(name: str, rows: list[dict[str, Any]], minimum: int) -> Chart:
-    """The three rates week by week (rows: queries.weekly_rates)."""
-    figure = _figure(
-        yaxis={"tickformat": ".0%", "range": [0, 1]},
-        xaxis={"type": "category", "title": "week of (Monday)"},
-    )
-    x = [row["week_start"].isoformat() for row in rows]
-    for column, title in RATES:
-        figure.add_trace(
-            go.Scatter(
-                name=title, x=x, y=[row[column] for row in rows], mode="lines+markers"
-            )
-        )
-    table = numbers_table(
-        ["Week of", "Cells left out", *(t for _, t in RATES), "School days"],
-        rows,
-        [
-            ("week_start", as_text),
-            ("suppressed_cells", as_count),
-            *((column, as_rate) for column, _ in RATES),
-            ("school_days", as_count),
-        ],
-        2,
-        minimum,
-    )
-    left_out = sum(row["suppressed_cells"] for row in rows)
-    notes = [
-        "District-wide, pooled over the school-grade-week cells of "
-        f"<code>{name}</code>."
-    ]
-    if left_out:
-        notes.append(
-            f"{left_out:,} of {sum(row['cells'] for row in rows):,} cells are "
-            f"{suppressed_text(minimum)} and are left out of the weekly rates."
-        )
-    return Chart(
-        "hybrid-weekly-trend",
-        "Weekly trend of the three rates",
-        name,
-        figure if any(not row["is_suppressed"] for row in rows) else None,
-        table,
-        notes,
-    )
-
+RATES_BY_SCHOOL = Chart(
+    "hybrid-rates-by-school",
+    "In-person, digital and hybrid rates by school",
+    (WEEKS,),
+    FILTERS,
+    POOLED + " The dashed line is the 90% in-person target; the axis starts where "
+    "the lowest rate shown needs it to (see its title).",
+)
+CATEGORIES_BY_SCHOOL = Chart(
+    "hybrid-categories-by-school",
+    "Engagement categories by school (share of student-days)",
+    (WEEKS,),
+    FILTERS,
+    POOLED,
+)
+RATES_BY_GRADE = Chart(
+    "hybrid-rates-by-grade",
+    "In-person, digital and hybrid rates by grade",
+    (WEEKS,),
+    FILTERS,
+    POOLED,
+)
+CATEGORIES_BY_GRADE = Chart(
+    "hybrid-categories-by-grade",
+    "Engagement categories by grade (share of student-days)",
+    (WEEKS,),
+    FILTERS,
+    POOLED,
+)
+TREND_BY_SCHOOL = Chart(
+    "hybrid-trend-by-school",
+    "Weekly trend by school",
+    (WEEKS,),
+    FILTERS,
+    POOLED + " One line per school; pick the rate above the chart.",
+    controls=(
+        '<label>Rate <select id="trend-rate">'
+        '<option value="in_person">In-person rate</option>'
+        '<option value="digital">Digital rate</option>'
+        '<option value="hybrid">Hybrid rate</option>'
+        "</select></label>"
+    ),
+    height=420,
+)
+SCATTER_BY_SCHOOL = Chart(
+    "hybrid-in-person-vs-digital",
+    "In person against digital, per school",
+    (WEEKS,),
+    FILTERS,
+    POOLED + " Each point is a school; the dashed line is the 90% in-person target.",
+    height=420,
+)
+SOURCES = Chart(
+    "digital-by-source",
+    "Digital engagement by source (share of students active in a week)",
+    (queries.DIGITAL_ACTIVITY, queries.ATTENDANCE, WEEKS),
+    FILTERS,
+    "Of the students with a school day in a week, the share with at least one "
+    "activity row of the source that week showing use (used, or an access count "
+    "above zero); averaged over the selected weeks, weighted by students. Microsoft "
+    "Graph reports cover a period and count in the week of their report date; a "
+    "week without any row of a source (its report not delivered yet) is left out "
+    "of that source's share.",
+)
+SOURCES_TREND = Chart(
+    "digital-by-source-trend",
+    "Digital engagement by source, week by week",
+    (queries.DIGITAL_ACTIVITY, queries.ATTENDANCE, WEEKS),
+    FILTERS,
+    "The same share, one line per source.",
+)
+DROP_LIST = Chart(
+    "engagement-drop-by-school-grade",
+    "Students whose engagement dropped, by school and grade",
+    (queries.DROP_VIEW, queries.STUDENT_ENGAGEMENT),
+    (SCHOOL, GRADE),
+    "Counts only: the list of students is for the data team "
+    "(sqls3_hybrid_engagement.engagement_drop in serving.duckdb). The window is "
+    "always the latest school weeks, so the date range does not apply. Groups "
+    "(school and grade) of too few students are never shown.",
+    height=420,
+)
+HYBRID_CHARTS = (
+    RATES_BY_SCHOOL,
+    CATEGORIES_BY_SCHOOL,
+    TREND_BY_SCHOOL,
+    SCATTER_BY_SCHOOL,
+    RATES_BY_GRADE,
+    CATEGORIES_BY_GRADE,
+)
+DIGITAL_CHARTS = (SOURCES, SOURCES_TREND)
+DROP_CHARTS = (DROP_LIST,)
 
 # -- Clever app usage ------------------------------------------------------------------
 
-
-def clever_by_school_chart(
-    name: str, rows: list[dict[str, Any]], minimum: int
-) -> Chart:
-    shown = [row for row in rows if not row["is_suppressed"]]
-    figure = _figure(barmode="group", yaxis_title="per student per day")
-    x = [as_text(row["school_name"]) for row in shown]
-    for column, title in (
-        ("avg_logins_per_student_day", "Logins"),
-        ("avg_resources_accessed_per_student_day", "Resources accessed"),
-    ):
-        figure.add_trace(go.Bar(name=title, x=x, y=[row[column] for row in shown]))
-    table = numbers_table(
-        [
-            "School",
-            "Students",
-            "Active students",
-            "Logins",
-            "Resources accessed",
-            "Logins per student-day",
-            "Resources per student-day",
-        ],
-        rows,
-        [
-            ("school_name", as_text),
-            ("students", as_count),
-            ("active_students", as_count),
-            ("logins", as_count),
-            ("resources_accessed", as_count),
-            ("avg_logins_per_student_day", as_decimal),
-            ("avg_resources_accessed_per_student_day", as_decimal),
-        ],
-        2,
-        minimum,
-    )
-    suppressed = [as_text(row["school_name"]) for row in rows if row["is_suppressed"]]
-    return Chart(
-        "clever-usage-by-school",
-        "Logins and resources accessed per student per day, by school",
-        name,
-        figure if shown else None,
-        table,
-        suppressed_note(suppressed, minimum),
-    )
-
-
-def top_by_school_charts(
-    name: str, rows: list[dict[str, Any]], minimum: int
-) -> list[Chart]:
-    schools: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        schools.setdefault(row["clever_school_id"], []).append(row)
-    charts = []
-    for number, school_rows in enumerate(schools.values(), start=1):
-        school = as_text(school_rows[0]["school_name"])
-        shown = [row for row in school_rows if not row["is_suppressed"]]
-        figure = _figure(
-            yaxis={"autorange": "reversed"},
-            xaxis_title="distinct students",
-            height=60 + 45 * max(len(shown), 1),
-            margin={"l": 140, "r": 20, "t": 10, "b": 40},
-        )
-        figure.add_trace(
-            go.Bar(
-                name="Students",
-                orientation="h",
-                y=[as_text(row["resource_name"]) for row in shown],
-                x=[row["students"] for row in shown],
-            )
-        )
-        table = numbers_table(
-            ["Rank", "Resource", "Type", "Students", "Accesses"],
-            school_rows,
-            [
-                ("resource_rank", as_text),
-                ("resource_name", as_text),
-                ("resource_type", as_text),
-                ("students", as_count),
-                ("accesses", as_count),
-            ],
-            3,
-            minimum,
-        )
-        suppressed = [
-            as_text(row["resource_name"]) for row in school_rows if row["is_suppressed"]
-        ]
-        charts.append(
-            Chart(
-                f"clever-top-resources-school-{number}",
-                f"Top 5 resources of {school} (by distinct students)",
-                name,
-                figure if shown else None,
-                table,
-                suppressed_note(suppressed, minimum),
-            )
-        )
-    return charts
-
-
-def daily_chart(name: str, rows: list[dict[str, Any]], minimum: int) -> Chart:
-    figure = _figure(yaxis={"title": "students' total that day", "rangemode": "tozero"})
-    x = [row["usage_date"].isoformat() for row in rows]
-    for column, title in (("logins", "Logins"), ("resources_accessed", "Resources")):
-        figure.add_trace(
-            go.Scatter(
-                name=title,
-                x=x,
-                y=[row[column] for row in rows],
-                mode="lines+markers",
-                connectgaps=False,
-            )
-        )
-    table = numbers_table(
-        [
-            "Day",
-            "Students",
-            "Active students",
-            "Logins",
-            "Resources accessed",
-            "Logins per student",
-            "Resources per student",
-        ],
-        rows,
-        [
-            ("usage_date", as_text),
-            ("students", as_count),
-            ("active_students", as_count),
-            ("logins", as_count),
-            ("resources_accessed", as_count),
-            ("avg_logins_per_student", as_decimal),
-            ("avg_resources_accessed_per_student", as_decimal),
-        ],
-        2,
-        minimum,
-    )
-    suppressed = [as_text(row["usage_date"]) for row in rows if row["is_suppressed"]]
-    return Chart(
-        "clever-daily-usage",
-        "Students' logins and resources accessed over time",
-        name,
-        figure if len(suppressed) < len(rows) else None,
-        table,
-        ["Every calendar day Clever reported, weekends included.",
-         *suppressed_note(suppressed, minimum)],
-    )  # fmt: skip
-
-
-def top_resources_chart(name: str, rows: list[dict[str, Any]], minimum: int) -> Chart:
-    shown = [row for row in rows if not row["is_suppressed"]]
-    figure = _figure(
-        yaxis={"autorange": "reversed"},
-        xaxis_title="accesses",
-        height=80 + 32 * max(len(shown), 1),
-        margin={"l": 140, "r": 20, "t": 10, "b": 40},
-    )
-    figure.add_trace(
-        go.Bar(
-            name="Accesses",
-            orientation="h",
-            y=[as_text(row["resource_name"]) for row in shown],
-            x=[row["accesses"] for row in shown],
-        )
-    )
-    table = numbers_table(
-        ["Rank", "Resource", "Type", "Students", "Schools", "Accesses"],
-        rows,
-        [
-            ("resource_rank", as_text),
-            ("resource_name", as_text),
-            ("resource_type", as_text),
-            ("students", as_count),
-            ("schools", as_count),
-            ("accesses", as_count),
-        ],
-        4,
-        minimum,
-    )
-    suppressed = [as_text(row["resource_name"]) for row in rows if row["is_suppressed"]]
-    return Chart(
-        "clever-top-resources",
-        f"Top {TOP_RESOURCES_SHOWN} resources overall (by accesses)",
-        name,
-        figure if shown else None,
-        table,
-        suppressed_note(suppressed, minimum),
-    )
+CLEVER_BY_SCHOOL = Chart(
+    "clever-usage-by-school",
+    "Clever logins and resources accessed per student-day, by school",
+    (queries.CLEVER_USAGE_BY_SCHOOL,),
+    (SCHOOL,),
+    "Over every day Clever reported. Schools are matched to the school filter by name.",
+)
+CLEVER_DAILY = Chart(
+    "clever-daily-usage",
+    "Clever logins and resources accessed per student, day by day (district)",
+    (queries.CLEVER_DAILY_USAGE,),
+    (DATES,),
+    "District-wide, every calendar day Clever reported, weekends included.",
+)
+CLEVER_TOP = Chart(
+    "clever-top-resources",
+    "Top Clever resources: share of each school's students who opened them",
+    (queries.CLEVER_TOP_BY_SCHOOL, queries.CLEVER_USAGE_BY_SCHOOL),
+    (SCHOOL,),
+    "One scale for every school: the colour is the share of the school's Clever "
+    "students who opened the resource, the label the number of students and the "
+    "school's rank (1 = most students). Each school lists its top 5; rows are "
+    "ordered by students over the schools shown. A blank cell is not in that "
+    "school's top 5.",
+    height=460,
+)
+CLEVER_CHARTS = (CLEVER_BY_SCHOOL, CLEVER_TOP, CLEVER_DAILY)

@@ -34,6 +34,24 @@ def as_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def as_threshold(value: float) -> str:
+    """A share as a setting reads: 0.9 -> '90%', 0.875 -> '87.5%'."""
+    return f"{value * 100:g}%"
+
+
+def grade_order(grade: str | None) -> tuple[int, int, str]:
+    """Grades in school order: K and PK first, then 1, 2, ... 12, then the rest,
+    and no grade last."""
+    if grade is None:
+        return (3, 0, "")
+    text = grade.strip().upper()
+    if text in ("PK", "K", "KG"):
+        return (0, ("PK", "K", "KG").index(text), text)
+    if text.isdigit():
+        return (1, int(text), text)
+    return (2, 0, text)
+
+
 def numbers_table(
     headers: Sequence[str],
     rows: Sequence[dict[str, Any]],

@@ -1,5 +1,6 @@
 """The report's sections, one function each: what a section asks the published file
-(`queries`), which charts it draws (`charts`), its headline figures and its tables.
+(`queries`), which charts it shows (`charts`), its static text and tables, and the
+data it embeds for the browser to draw and filter.
 
 A section whose tables are not published (yet) lists them in `missing` and leaves
 out the parts that read them; the page shows a note in their place. To add a
@@ -8,27 +9,27 @@ section, write a function like the ones below and add it to `write_report`.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from loaders.report import queries
 from loaders.report.charts import (
+    CLEVER_CHARTS,
+    DIGITAL_CHARTS,
+    DROP_CHARTS,
+    HYBRID_CHARTS,
     Chart,
-    categories_chart,
-    clever_by_school_chart,
-    daily_chart,
-    rates_chart,
-    top_by_school_charts,
-    top_resources_chart,
-    weekly_trend_chart,
 )
-from loaders.report.formatting import as_count, plain_table
-from loaders.report.queries import DROP_VIEW, Serving
-
-# The drop list's page on the docs site (written beside the report by `docs`).
-DROP_DOCS_PAGE = (
-    "../docs/index.html#!/model/model.hybrid_engagement."
-    "sqls3_hybrid_engagement__engagement_drop"
+from loaders.report.formatting import (
+    as_count,
+    as_threshold,
+    grade_order,
+    plain_table,
+    suppressed_text,
 )
+from loaders.report.queries import Serving, Settings
 
 
 @dataclass
@@ -36,10 +37,101 @@ class Section:
     section_id: str
     title: str
     intro: str
-    figures: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
     charts: list[Chart] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     tables: list[tuple[str, str]] = field(default_factory=list)  # (title, HTML)
+    figures: list[tuple[str, str]] = field(default_factory=list)  # static tiles
+    tiles: bool = False  # the filtered headline figures go here
+    html: str = ""  # free text after the intro (About)
+    data: dict[str, Any] = field(default_factory=dict)  # embedded for report.js
+
+
+def _missing(serving: Serving, names: tuple[str, ...]) -> list[str]:
+    return [name for name in names if not serving.has(name)]
+
+
+# -- about -----------------------------------------------------------------------------
+
+
+def about_section(
+    serving: Serving, config: Settings, published_at: datetime
+) -> Section:
+    """OEA's first page: what the report is for, its sources, its definitions, how
+    small groups are protected, and when the data was published."""
+    threshold = as_threshold(config.chronic_threshold)
+    target = as_threshold(config.target)
+    minimum = config.minimum
+    if config.drop_min_points is not None:
+        drop = (
+            f"a student's hybrid rate over the last {config.drop_recent_weeks} school "
+            f"weeks is at least {config.drop_min_points} points below their rate "
+            f"over the {config.drop_previous_weeks} school weeks before, with at "
+            f"least {config.drop_min_days} school days in each window"
+        )
+    else:
+        drop = "as defined in the description of the published table"
+    sources = (
+        queries.source_status(serving) if serving.has(queries.SOURCE_STATUS) else []
+    )
+    delivered = (
+        "<p>Sources in this publication, with their latest delivery:</p>"
+        + plain_table(
+            ("source", "latest delivery", "files in use"),
+            sources,
+            ("source", "last_delivered_at", "files_in_use"),
+        )
+        if sources
+        else ""
+    )
+    published = published_at.strftime("%Y-%m-%d %H:%M UTC")
+    text = f"""
+<p><strong>Purpose.</strong> How the district's students engage with school, in
+person and online, so that principals and district leaders can see which schools,
+grades and weeks need attention and act early. It replaces Open Education Analytics'
+<em>Hybrid Student Engagement</em> dashboards and <em>Clever Participation
+Reports</em> page. It names no student: every figure describes a group.</p>
+<p><strong>Sources.</strong> In-person attendance from the student information system;
+digital activity from Clever (daily participation and resource usage), Microsoft
+Education Insights, i-Ready (completed lessons) and Microsoft Graph (Microsoft 365 and
+Teams usage), joined on one student key. {delivered}</p>
+<dl class="definitions">
+<dt>School day</dt><dd>A date on which the SIS holds at least one attendance record
+for the student.</dd>
+<dt>Present in person</dt><dd>At least one of that day's records is coded P.</dd>
+<dt>Digitally active</dt><dd>At least one activity row that day that shows use:
+Clever active or logged in, a Clever resource opened, any Insights signal, a completed
+i-Ready lesson, Microsoft 365 or Teams used.</dd>
+<dt>Categories</dt><dd>Each student's school day is <em>in person and digital</em>,
+<em>in person only</em>, <em>digital only</em> or <em>not engaged</em>; charts show
+each as a share of student-days, so schools of any size compare.</dd>
+<dt>Rates</dt><dd><em>In-person rate</em> = present school days / school days;
+<em>digital rate</em> = digitally active school days / school days; <em>hybrid
+rate</em> = school days present or digitally active / school days; pooled over the
+students and days of a group. The target line is {target} in person.</dd>
+<dt>Chronically absent</dt><dd>A student whose in-person rate is below {threshold}
+once they have at least {config.chronic_min_days} school days; shares are of the
+students with at least {config.chronic_min_days} school days. Over every school day
+to date, so the date range does not change it.</dd>
+<dt>Engagement drop</dt><dd>The early-warning list: {drop}. The report shows counts
+by school and grade and which channel dropped (in person, digital, both); the list of
+students is for the data team.</dd>
+</dl>
+<p><strong>Small groups are protected.</strong> A group of fewer than {minimum}
+students is never shown: its rates and counts are suppressed in the published tables
+(shown here as "{html.escape(suppressed_text(minimum))}"), and every figure in this
+report, under any combination of filters, adds up only groups of at least {minimum}
+students. Groups left out are counted under each chart; nothing is estimated from
+other numbers. A school's figures here can therefore differ slightly from the
+published by-school table, which counts its small grades within the school's
+total.</p>
+<p><strong>Filters.</strong> School, grade and date range (whole weeks, Monday to
+Sunday) change every chart they can: each chart says which apply. The page works
+offline and sends nothing anywhere.</p>
+<p><strong>Published</strong> {published}. The numbers are those of that publication
+of the serving tables; the data team's documentation site describes every table and
+column.</p>
+"""
+    return Section("about", "About this report", "", html=text)
 
 
 # -- data quality ----------------------------------------------------------------------
@@ -48,13 +140,13 @@ class Section:
 def quality_section(serving: Serving) -> Section:
     """The deliveries' findings (sqls2_quality): silent sources first, then the
     newest files with rejected or flagged lines, each rule with its first lines.
-    Shown first when there is anything to see."""
+    Shown when there is anything to see."""
     section = Section(
         "quality",
         "Data quality: findings in the deliveries",
         "Problems of the delivered files, found while loading and building. They do "
         "not stop publication: the lines concerned are left out (rejected) or kept "
-        "and flagged, everything else is in the tables above. Nothing here quotes a "
+        "and flagged, everything else is in the tables below. Nothing here quotes a "
         "delivered value; the data team finds the lines by file and line number.",
     )
     if not all(serving.has(name) for name in queries.QUALITY_TABLES):
@@ -103,84 +195,246 @@ def quality_section(serving: Serving) -> Section:
 # -- hybrid engagement -----------------------------------------------------------------
 
 
-def hybrid_section(serving: Serving, minimum: int) -> Section:
-    section = Section(
+class Keys:
+    """Schools, grades and weeks as indexes into the embedded lists, so the page's
+    rows are short arrays."""
+
+    def __init__(self) -> None:
+        self.schools: dict[str | None, str] = {}  # id -> name
+        self.grades: set[str | None] = set()
+        self.weeks: set[str] = set()
+
+    def add(self, row: dict[str, Any]) -> None:
+        school = row["school_id"]
+        if school not in self.schools or not self.schools[school]:
+            self.schools[school] = row.get("school_name") or school or "(no school)"
+        self.grades.add(row["grade"])
+        if row.get("week_start") is not None:
+            self.weeks.add(row["week_start"].isoformat())
+
+    def freeze(self) -> None:
+        self.school_list = sorted(
+            self.schools, key=lambda school: (self.schools[school], school or "")
+        )
+        self.grade_list = sorted(self.grades, key=grade_order)
+        self.week_list = sorted(self.weeks)
+        self.school_index = {school: n for n, school in enumerate(self.school_list)}
+        self.grade_index = {grade: n for n, grade in enumerate(self.grade_list)}
+        self.week_index = {week: n for n, week in enumerate(self.week_list)}
+
+    def s(self, row: dict[str, Any]) -> int:
+        return self.school_index[row["school_id"]]
+
+    def g(self, row: dict[str, Any]) -> int:
+        return self.grade_index[row["grade"]]
+
+    def w(self, row: dict[str, Any]) -> int:
+        return self.week_index[row["week_start"].isoformat()]
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "schools": [self.schools[school] for school in self.school_list],
+            "grades": [
+                "(no grade)" if grade is None else grade for grade in self.grade_list
+            ],
+            "weeks": self.week_list,
+        }
+
+
+def hybrid_sections(serving: Serving, config: Settings) -> list[Section]:
+    """The engagement overview (headline figures and the rate, category, trend and
+    scatter charts), digital engagement by source, and the engagement-drop counts."""
+    overview = Section(
         "hybrid",
         "Hybrid engagement overview",
-        "Each student's school days fall into one of four categories: in person and "
-        "digital, in person only, digital only, or not engaged. Counts are "
-        "student-days; rates are pooled (days in the category / school days). "
-        "<em>In-person rate</em> = present / school days, <em>digital rate</em> = "
-        "digitally active / school days, <em>hybrid rate</em> = present or digitally "
-        "active / school days.",
+        "How many school days students were in person, online, both or neither, by "
+        "school, grade and week. Rates and shares are of student-days.",
+        tiles=True,
     )
-    tables = queries.HYBRID_TABLES
-    missing = [name for name in tables if not serving.has(name)]
-    section.missing = missing
-    if len(missing) == len(tables):
-        return section
-    section.figures += _hybrid_figures(serving)
-    for name, label, key in (
-        (queries.ENGAGEMENT_BY_SCHOOL, "school", "school_name"),
-        (queries.ENGAGEMENT_BY_GRADE, "grade", "grade"),
-    ):
-        if serving.has(name):
-            rows = queries.rollup_rows(serving, name, key)
-            section.charts.append(categories_chart(name, label, key, rows, minimum))
-            section.charts.append(rates_chart(name, label, key, rows, minimum))
-    week = queries.ENGAGEMENT_BY_WEEK
-    if serving.has(week):
-        rows = queries.weekly_rates(serving, week)
-        section.charts.append(weekly_trend_chart(week, rows, minimum))
-    return section
-
-
-def _hybrid_figures(serving: Serving) -> list[tuple[str, str]]:
-    figures = []
-    if serving.has(queries.STUDENT_ENGAGEMENT):
-        total, absent = queries.student_counts(serving)
-        figures += [
-            ("Students", as_count(total)),
-            ("Chronically absent students", as_count(absent)),
+    digital = Section(
+        "digital",
+        "Digital engagement by source",
+        "Which digital tools students used, source by source: Clever, Insights, "
+        "i-Ready and Microsoft Graph.",
+    )
+    drop = Section(
+        "drop",
+        "Engagement drop",
+        "Students whose engagement fell recently, counted by school and grade, with "
+        "the channel that dropped.",
+    )
+    overview.missing = _missing(serving, queries.HYBRID_TABLES)
+    digital.missing = _missing(serving, queries.SOURCE_TABLES)
+    drop.missing = _missing(serving, (queries.DROP_VIEW, queries.STUDENT_ENGAGEMENT))
+    keys = Keys()
+    weeks = (
+        queries.week_cells(serving) if serving.has(queries.ENGAGEMENT_BY_WEEK) else []
+    )
+    students = (
+        queries.student_cells(serving, config)
+        if serving.has(queries.STUDENT_ENGAGEMENT)
+        else []
+    )
+    drops = queries.drop_cells(serving, config) if not drop.missing else []
+    sources = queries.source_cells(serving) if not digital.missing else []
+    for row in (*weeks, *students, *drops):
+        keys.add(row)
+    keys.freeze()
+    data: dict[str, Any] = keys.data()
+    if weeks:
+        overview.charts += HYBRID_CHARTS
+        data["weekCells"] = [
+            [
+                keys.s(row),
+                keys.g(row),
+                keys.w(row),
+                row["students"],
+                row["school_days"],
+                int(row["is_suppressed"]),
+                *(row[column] for column in queries.WEEK_MEASURES),
+            ]
+            for row in weeks
         ]
-    if serving.has(DROP_VIEW):
-        flagged = queries.drop_list_count(serving)
-        figures.append(
-            (
-                "Students on the engagement-drop list",
-                f"{flagged:,} (the list: <code>{DROP_VIEW}</code> in "
-                f'serving.duckdb; <a href="{DROP_DOCS_PAGE}">its definition</a>)',
-            )
-        )
-    return figures
+    if students:
+        data["studentCells"] = [
+            [
+                keys.s(row),
+                keys.g(row),
+                row["students"],
+                int(row["is_suppressed"]),
+                row["eligible"],
+                row["chronically_absent"],
+                row["at_target"],
+            ]
+            for row in students
+        ]
+    if not drop.missing:
+        drop.charts += DROP_CHARTS
+        data["dropCells"] = [
+            [
+                keys.s(row),
+                keys.g(row),
+                row["students"],
+                row["flagged"],
+                row["in_person"],
+                row["digital"],
+                row["both_channels"],
+            ]
+            for row in drops
+        ]
+    if not digital.missing:
+        digital.charts += DIGITAL_CHARTS
+        names = sorted({row["source"] for row in sources}, key=_source_order)
+        data["sources"] = names
+        data["sourceCells"] = [
+            [
+                keys.s(row),
+                keys.g(row),
+                keys.w(row),
+                names.index(row["source"]),
+                row["active"],
+                row["students"],
+            ]
+            for row in sources
+        ]
+    overview.data = data
+    return [overview, digital, drop]
+
+
+def _source_order(name: str) -> tuple[int, str]:
+    known = [family for _, family in queries.SOURCE_FAMILIES]
+    return (known.index(name) if name in known else len(known), name)
 
 
 # -- Clever app usage ------------------------------------------------------------------
 
 
-def clever_section(serving: Serving, minimum: int) -> Section:
+def clever_section(serving: Serving) -> Section:
     section = Section(
         "clever",
         "Clever app usage",
         "Students' use of the Clever portal (Clever's daily participation and "
         "resource usage reports, students only). A student-day is a day Clever "
-        "reported the student, weekends included; averages are per student-day.",
+        "reported the student, weekends included.",
     )
-    section.missing = [name for name in queries.CLEVER_TABLES if not serving.has(name)]
-    by_school = queries.CLEVER_USAGE_BY_SCHOOL
-    if serving.has(by_school):
-        rows = queries.clever_usage_by_school(serving)
-        section.charts.append(clever_by_school_chart(by_school, rows, minimum))
-    top_by_school = queries.CLEVER_TOP_BY_SCHOOL
-    if serving.has(top_by_school):
-        rows = queries.clever_top_by_school(serving)
-        section.charts += top_by_school_charts(top_by_school, rows, minimum)
-    daily = queries.CLEVER_DAILY_USAGE
-    if serving.has(daily):
-        rows = queries.clever_daily_usage(serving)
-        section.charts.append(daily_chart(daily, rows, minimum))
-    top = queries.CLEVER_TOP_RESOURCES
-    if serving.has(top):
-        rows = queries.clever_top_resources(serving)
-        section.charts.append(top_resources_chart(top, rows, minimum))
+    section.missing = _missing(serving, queries.CLEVER_TABLES)
+    data: dict[str, Any] = {}
+    if serving.has(queries.CLEVER_USAGE_BY_SCHOOL):
+        data["usage"] = [
+            {
+                "school": row["school_name"] or row["clever_school_id"],
+                "students": row["students"],
+                "suppressed": row["is_suppressed"],
+                "active_students": row["active_students"],
+                "student_days": row["student_days"],
+                "logins": row["logins"],
+                "resources": row["resources_accessed"],
+                "avg_logins": row["avg_logins_per_student_day"],
+                "avg_resources": row["avg_resources_accessed_per_student_day"],
+            }
+            for row in queries.clever_usage_by_school(serving)
+        ]
+        section.charts.append(CLEVER_CHARTS[0])
+    if serving.has(queries.CLEVER_TOP_BY_SCHOOL) and "usage" in data:
+        data["topBySchool"] = [
+            {
+                "school": row["school_name"] or row["clever_school_id"],
+                "rank": row["resource_rank"],
+                "resource": row["resource_name"] or row["resource_id"],
+                "type": row["resource_type"],
+                "students": row["students"],
+                "suppressed": row["is_suppressed"],
+                "accesses": row["accesses"],
+            }
+            for row in queries.clever_top_by_school(serving)
+        ]
+        if serving.has(queries.CLEVER_TOP_RESOURCES):
+            data["top"] = [
+                {
+                    "rank": row["resource_rank"],
+                    "resource": row["resource_name"] or row["resource_id"],
+                    "students": row["students"],
+                    "suppressed": row["is_suppressed"],
+                    "schools": row["schools"],
+                    "accesses": row["accesses"],
+                }
+                for row in queries.clever_top_resources(serving)
+            ]
+        section.charts.append(CLEVER_CHARTS[1])
+    if serving.has(queries.CLEVER_DAILY_USAGE):
+        data["daily"] = [
+            {
+                "date": row["usage_date"].isoformat(),
+                "students": row["students"],
+                "suppressed": row["is_suppressed"],
+                "active_students": row["active_students"],
+                "logins": row["logins"],
+                "resources": row["resources_accessed"],
+                "avg_logins": row["avg_logins_per_student"],
+                "avg_resources": row["avg_resources_accessed_per_student"],
+            }
+            for row in queries.clever_daily_usage(serving)
+        ]
+        section.charts.append(CLEVER_CHARTS[2])
+    section.data = {"clever": data}
     return section
+
+
+def tile_definitions(config: Settings) -> dict[str, str]:
+    """The definition printed under each headline figure."""
+    threshold = as_threshold(config.chronic_threshold)
+    target = as_threshold(config.target)
+    days = config.chronic_min_days
+    return {
+        "students": "Students in the Insights roster or the SIS attendance, "
+        "in the school and grade selected.",
+        "in-person": f"Present school days / school days, in the selection "
+        f"(dates too). Target {target}.",
+        "chronic": f"In-person rate below {threshold} once a student has {days} "
+        f"school days; share of the students with at least {days} school days. "
+        "All school days to date.",
+        "at-target": f"In-person rate of {target} or more; share of the students "
+        f"with at least {days} school days. All school days to date.",
+        "drop": "On the early-warning list (see About); share of the students of "
+        "the groups shown.",
+    }

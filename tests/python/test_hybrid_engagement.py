@@ -25,7 +25,8 @@ import pytest
 from helpers.cli import TEST_SALT, ok, run_cli
 from helpers.district import District, generate
 
-pytestmark = pytest.mark.slow
+# Its module-scoped fixture is built once: every test of the module on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_hybrid_engagement")]
 
 DISTRICT = ("--students", "80", "--schools", "3", "--days", "45", "--seed", "11")
 CATEGORIES = ("in_person_and_digital", "in_person_only", "digital_only", "not_engaged")

@@ -23,7 +23,8 @@ import pytest
 from helpers.cli import FINDINGS_EXIT, ok, run_cli
 from helpers.district import SMALL, District, generate
 
-pytestmark = pytest.mark.slow
+# Its module-scoped fixture is built once: every test of the module on one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_messy_deliveries")]
 
 PARTICIPATION = "clever/daily-participation"
 USAGE = "clever/resource-usage"

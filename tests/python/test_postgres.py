@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from helpers.cli import ok, run_cli
-from helpers.district import MIXED_CASE_VIEW, PublishedDistrict
+from helpers.district import MIXED_CASE_VIEW, PublishedDistrict, copy_district
 
 pytestmark = pytest.mark.slow
 
@@ -137,9 +137,11 @@ def postgres() -> Iterator[Postgres]:
 
 
 def test_publish_copies_every_serving_table_into_postgres(
-    published_district: PublishedDistrict, postgres: Postgres
+    published_district: PublishedDistrict, postgres: Postgres, tmp_path: Path
 ) -> None:
-    district = published_district
+    # (a copy: publishing rewrites the district's published file, which other tests
+    # read at the same time)
+    district = copy_district(published_district, tmp_path / "copy", landing=False)
     # GIVEN a PostgreSQL with a login role for the BI tools
     postgres.rows(f"create role {READER_ROLE} login")
     # WHEN the published tables are copied into it
@@ -203,9 +205,9 @@ def test_publish_copies_every_serving_table_into_postgres(
 
 
 def test_a_reader_never_blocks_the_postgres_swap(
-    published_district: PublishedDistrict, postgres: Postgres
+    published_district: PublishedDistrict, postgres: Postgres, tmp_path: Path
 ) -> None:
-    district = published_district
+    district = copy_district(published_district, tmp_path / "copy", landing=False)
     ok(run_cli("publish", "--postgres", postgres.url, data_dir=district.data_dir))
     table = "sqls2_clever.daily_participation_pseudo"
     # GIVEN a BI session inside a transaction that has read the current tables

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -21,7 +20,13 @@ import pytest
 import sqlalchemy as sa
 from helpers import delivered
 from helpers.cli import DBT_TARGET, PROJECT_DIR, ok, run_cli
-from helpers.district import MIXED_CASE_VIEW, District, PublishedDistrict, generate
+from helpers.district import (
+    MIXED_CASE_VIEW,
+    District,
+    PublishedDistrict,
+    copy_district,
+    generate,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -171,25 +176,19 @@ def test_serving_file_holds_every_serving_view_as_a_described_table(
             assert comment == described[schema, name]["columns"][column]["description"]
             documented += 1
     assert documented >= 30
-    # AND it is written in DuckDB 1.5-compatible storage, group-readable, no WAL
+    # AND it is written in DuckDB 1.5-compatible storage, read-only to everyone
+    # (owner and group read), no WAL
     assert tags["storage_version"].startswith("v1.5.0")
-    assert stat.S_IMODE(district.serving.stat().st_mode) == 0o640
+    assert stat.S_IMODE(district.serving.stat().st_mode) == 0o440
     assert not Path(str(district.serving) + ".wal").exists()
     assert not (district.data_dir / "serving_next.duckdb").exists()
-
-
-def _copy(district: District, target: Path, *, landing: bool = False) -> District:
-    """The district's files (but its landing folder, unless asked), in `target`."""
-    ignored = shutil.ignore_patterns() if landing else shutil.ignore_patterns("landing")
-    shutil.copytree(district.data_dir, target, ignore=ignored)
-    return District(target)
 
 
 def test_previous_version_is_kept_for_rollback(
     published_district: PublishedDistrict, tmp_path: Path
 ) -> None:
     # GIVEN a published district whose warehouse gains a new serving view
-    district = _copy(published_district, tmp_path / "copy")
+    district = copy_district(published_district, tmp_path / "copy", landing=False)
     published = _sha256(district.serving)
     with duckdb.connect(str(district.warehouse)) as conn:
         conn.execute("create schema sqls3_rollback_check")
@@ -360,7 +359,7 @@ def test_reader_keeps_its_snapshot_while_a_rebuild_publishes(
     published_district: PublishedDistrict, tmp_path: Path
 ) -> None:
     # GIVEN a published district and a reader process holding serving.duckdb open
-    district = _copy(published_district, tmp_path / "district", landing=True)
+    district = copy_district(published_district, tmp_path / "district", landing=True)
     old = list(_participation(district))
     reader = subprocess.Popen(
         [sys.executable, "-c", HOLD_AND_READ, str(district.serving)],
@@ -405,7 +404,7 @@ def test_failing_dbt_test_never_publishes(
     # GIVEN a published district, then new deliveries, and a warehouse in which an
     # invariant of our SQL no longer holds (as a bug of ours would leave it): one
     # activity signal twice, which the unique test on event_id catches
-    district = _copy(published_district, tmp_path / "district", landing=True)
+    district = copy_district(published_district, tmp_path / "district", landing=True)
     published = _sha256(district.serving), district.serving.stat().st_ino
     generate(district.data_dir, *MORE_DAYS)
     signals = "digital_engagement.digital_activity_signals"
@@ -450,7 +449,7 @@ def test_publish_refuses_while_a_program_writes_the_served_file(
 ) -> None:
     # GIVEN a copy of the published district whose serving file has a write-ahead log,
     # as when a BI tool opened it read-write
-    copy = _copy(published_district, tmp_path / "copy").data_dir
+    copy = copy_district(published_district, tmp_path / "copy", landing=False).data_dir
     wal = copy / "serving.duckdb.wal"
     wal.write_bytes(b"")
     before = _sha256(copy / "serving.duckdb")
@@ -463,11 +462,68 @@ def test_publish_refuses_while_a_program_writes_the_served_file(
     os.remove(wal)
 
 
+# Programs that hold a file for writing: a DuckDB session opened read-write (DuckDB's
+# write lock and an O_RDWR descriptor), and a plain program with the file open for
+# writing (no lock). Each prints a line once it holds the file, then waits.
+HOLD_FOR_WRITING = {
+    "duckdb read-write": (
+        "import sys, duckdb\n"
+        "conn = duckdb.connect(sys.argv[1])\n"
+        "print('holding', flush=True)\n"
+        "sys.stdin.read()\n"
+    ),
+    "open for writing": (
+        "import sys\n"
+        "handle = open(sys.argv[1], 'r+b')\n"
+        "print('holding', flush=True)\n"
+        "sys.stdin.read()\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("holder", sorted(HOLD_FOR_WRITING))
+def test_publish_refuses_to_swap_a_file_held_for_writing_and_says_who(
+    published_district: PublishedDistrict, tmp_path: Path, holder: str
+) -> None:
+    # GIVEN a copy of the published district, and a program holding its serving
+    # file for writing (root may open the read-only file read-write)
+    copy = copy_district(published_district, tmp_path / "copy", landing=False).data_dir
+    serving = copy / "serving.duckdb"
+    before = _sha256(serving), serving.stat().st_ino
+    program = subprocess.Popen(
+        [sys.executable, "-c", HOLD_FOR_WRITING[holder], str(serving)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert program.stdout.readline().strip() == "holding"
+        # WHEN publishing
+        result = run_cli("publish", data_dir=copy)
+    finally:
+        program.stdin.close()
+        program.wait(timeout=60)
+    # THEN it refuses, naming the process, its user and its command line
+    assert result.returncode != 0
+    assert f"{serving} is open for writing by process {program.pid} of user" in (
+        result.stderr
+    )
+    assert f"{sys.executable} -c import sys" in result.stderr
+    assert "the published file is unchanged" in result.stderr
+    # AND the file, its inode and its folder are as they were
+    assert (_sha256(serving), serving.stat().st_ino) == before
+    assert not (copy / "serving_next.duckdb").exists()
+    # AND once the program has quit, publishing works (read-only to everyone)
+    ok(run_cli("publish", data_dir=copy))
+    assert serving.stat().st_ino != before[1]
+    assert stat.S_IMODE(serving.stat().st_mode) == 0o440
+
+
 def test_storage_version_can_be_lowered_for_older_bi_tools(
     published_district: PublishedDistrict, tmp_path: Path
 ) -> None:
     # GIVEN a copy of a built district and a BI tool whose DuckDB is 1.0
-    copy = _copy(published_district, tmp_path / "copy").data_dir
+    copy = copy_district(published_district, tmp_path / "copy", landing=False).data_dir
     # WHEN publishing with HE_SERVING_STORAGE_VERSION=v1.0.0
     ok(run_cli("publish", data_dir=copy, env={"HE_SERVING_STORAGE_VERSION": "v1.0.0"}))
     # THEN the file is in v1.0.0 storage, with the same tables
@@ -484,7 +540,7 @@ def test_a_partial_build_leaves_nothing_to_publish(
     published_district: PublishedDistrict, tmp_path: Path
 ) -> None:
     # GIVEN a copy of a published district, built and ready to publish
-    district = _copy(published_district, tmp_path / "copy")
+    district = copy_district(published_district, tmp_path / "copy", landing=False)
     published = _sha256(district.serving)
     # WHEN only part of the project is rebuilt (its tests pass)
     ok(run_cli("build", "--select", "sqls2_clever", data_dir=district.data_dir))
@@ -499,7 +555,7 @@ def test_a_run_with_nothing_new_builds_and_publishes_nothing(
     published_district: PublishedDistrict, tmp_path: Path
 ) -> None:
     # GIVEN a published district
-    district = _copy(published_district, tmp_path / "district", landing=True)
+    district = copy_district(published_district, tmp_path / "district", landing=True)
     served = district.serving.stat()
     # WHEN the pipeline runs again with nothing new
     result = ok(run_cli("pipeline", data_dir=district.data_dir))
@@ -516,6 +572,12 @@ def test_a_run_with_nothing_new_builds_and_publishes_nothing(
     # THEN it is built and published
     assert "build     done" in result.stdout and "publish   done" in result.stdout
     assert district.serving.stat().st_ino != served.st_ino
+    # AND, the project being one whose dbt unit tests passed before, this build of
+    # new data left them out (they test the SQL on fixed inputs, not the data)
+    record = json.loads((district.warehouse.with_suffix(".duckdb.passed")).read_text())
+    assert record["dbt"] == "build --exclude-resource-type unit_test"
+    passed = json.loads((DBT_TARGET / "unit_tests_passed.json").read_text())
+    assert passed["project"] == record["inputs"]["project"]
 
 
 def test_a_run_tells_its_progress_in_few_lines_and_no_colour_codes(
