@@ -258,11 +258,11 @@ def run_dbt_spark(
     shown = "; ".join(" ".join(command) for command in commands)
     log.info("running dbt %s on Spark (its log: %s)", shown, log_dir / "spark")
     child = [sys.executable, "-m", "loaders.dbt_child", json.dumps(list(commands))]
-    completed = subprocess.run(
-        child, cwd=spark_paths.root, env=env, check=False
-    )
+    completed = subprocess.run(child, cwd=spark_paths.root, env=env, check=False)
     if completed.returncode != 0:
-        raise SparkDbtError(f"dbt {shown} on Spark failed (exit {completed.returncode})")
+        raise SparkDbtError(
+            f"dbt {shown} on Spark failed (exit {completed.returncode})"
+        )
 
 
 def last_build_statuses() -> Counter[str]:
@@ -297,6 +297,7 @@ BUILD: Step = ("build", build)
 
 
 # -- reading Spark's catalog from Python ----------------------------------------------
+
 
 # The local session's settings: those of profiles.yml's spark target (keep the two
 # alike), for reading what a local Spark build made (e.g. with pyspark).

@@ -24,6 +24,10 @@ SALT_CONF = "spark.hybrid_engagement.pseudonym_salt_hex"
 # dbt replaces the value of every DBT_ENV_SECRET_* variable with ***** in its logs.
 SALT_SECRET_ENV = "DBT_ENV_SECRET_HE_PSEUDONYM_SALT"
 SALT_HEX_ENV = "DBT_ENV_SECRET_HE_PSEUDONYM_SALT_HEX"
+SESSION_LOGGERS = (
+    "org.apache.spark.sql.SparkSession",
+    "org.apache.spark.sql.classic.SparkSession",
+)
 
 
 def salt_environment(salt: str) -> dict[str, str]:
@@ -46,6 +50,7 @@ class SaltOnSparkSession:
         session = _in_process_session()
         if session is not None:
             session.conf.set(SALT_CONF, self.salt_hex)
+            _quiet_session_warnings(session)
         # Without an in-process session (thrift, odbc) the profile sends it.
         self.done = True
 
@@ -59,6 +64,20 @@ def _in_process_session() -> Any:
     if SparkContext._active_spark_context is None:
         return None
     return SparkSession.builder.getOrCreate()
+
+
+def _quiet_session_warnings(session: Any) -> None:
+    """dbt-spark asks for the session before every query, and Spark warns each
+    time that it exists already: keep that one logger to errors."""
+    try:
+        jvm = session.sparkContext._jvm
+        # Spark 3.5's logger, and Spark 4's (the class moved to `classic`).
+        for logger in SESSION_LOGGERS:
+            jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(
+                logger, jvm.org.apache.logging.log4j.Level.ERROR
+            )
+    except Exception:  # a Spark without log4j 2 keeps warning; nothing breaks
+        pass
 
 
 def callbacks() -> list[SaltOnSparkSession]:
