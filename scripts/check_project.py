@@ -26,9 +26,10 @@ Each layer reads only the layers below it (no upward references):
     serving       marts, audit
 
 and every model has a primary-key test (`unique` + `not_null` on one column, or
-`unique_combination_of_columns`, without a `where`), a description on the model
-and each of its columns (sources and seeds too), an enforced contract when it is
-public (every serving model is public), and `source()` only in base_ models.
+`unique_combination_of_columns`, without a `where`; or `not_null` on a column and
+`row_count_matches` against a model where that column is a key), a description on
+the model and each of its columns (sources and seeds too), an enforced contract when
+it is public (every serving model is public), and `source()` only in base_ models.
 No two YAML files of the project share a name (one YAML per folder, named after it).
 Personal data stays in restricted.duckdb: base and pii models are built in the
 attached `restricted` database (dbt_project.yml, `base: *base_views` per source),
@@ -172,13 +173,14 @@ def check(manifest: dict) -> list[str]:
                     parent_name,
                     f"{layer} model reads {parent_layer} model {parent_name}",
                 )
-        if not _has_primary_key_test(tests[uid]):
+        if not _has_primary_key_test(uid, tests):
             report(
                 "key",
                 name,
                 "",
                 "no primary-key test (unique + not_null, or "
-                "unique_combination_of_columns)",
+                "unique_combination_of_columns, or not_null + row_count_matches "
+                "against a model whose column of that name has one)",
             )
         _check_descriptions(name, model, report)
         public = model["config"].get("access", model.get("access")) == "public"
@@ -271,17 +273,49 @@ def _check_name(name, layer, folder, model, staging_sources, report) -> None:
         report("name", name, "", f"{layer} model should be named {expected}")
 
 
-def _has_primary_key_test(tests: list[dict]) -> bool:
+def _has_primary_key_test(uid: str, tests: dict[str, list[dict]]) -> bool:
+    """Whether the model's grain is tested: `unique_combination_of_columns`, or a
+    column that is a key (see _key_columns)."""
+    if any(
+        _test_name(test) == "unique_combination_of_columns"
+        for test in _whole(tests[uid])
+    ):
+        return True
+    return bool(_key_columns(uid, tests))
+
+
+def _key_columns(uid: str, tests: dict[str, list[dict]]) -> set[str]:
+    """The model's columns tested as keys: `unique` + `not_null`, or kept from a
+    model it has all the rows of (`not_null` on the column, `row_count_matches`
+    against a model where that column is a key). A view over a large table then
+    costs a count instead of grouping every key again."""
+    own = [test for test in _whole(tests[uid]) if test.get("column_name")]
     by_column = defaultdict(set)
-    for test in tests:
-        metadata = test.get("test_metadata") or {}
-        if test["config"].get("where"):
-            continue
-        if metadata.get("name") == "unique_combination_of_columns":
-            return True
-        if test.get("column_name"):
-            by_column[test["column_name"]].add(metadata.get("name"))
-    return any({"unique", "not_null"} <= names for names in by_column.values())
+    for test in own:
+        by_column[test["column_name"]].add(_test_name(test))
+    keys = {
+        column for column, names in by_column.items() if {"unique", "not_null"} <= names
+    }
+    not_null = {column for column, names in by_column.items() if "not_null" in names}
+    for test in _whole(tests[uid]):
+        kwargs = test["test_metadata"]["kwargs"] if _test_name(test) else {}
+        # every row counted, rows against rows (a filter on the compared model only
+        # narrows the rows whose key is unique)
+        whole = not {"model_filter", "compare_count"} & kwargs.keys()
+        if _test_name(test) == "row_count_matches" and whole:
+            for compared in test["depends_on"]["nodes"]:
+                if compared != uid:
+                    keys |= not_null & _key_columns(compared, tests)
+    return keys
+
+
+def _whole(tests: list[dict]) -> list[dict]:
+    """The tests that cover every row (no `where`)."""
+    return [test for test in tests if not test["config"].get("where")]
+
+
+def _test_name(test: dict) -> str | None:
+    return (test.get("test_metadata") or {}).get("name")
 
 
 def _check_descriptions(label: str, node: dict, report) -> None:

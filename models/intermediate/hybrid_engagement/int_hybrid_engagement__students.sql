@@ -1,9 +1,13 @@
+{{ config(materialized='table') }}
+
 {#
     The students the hybrid engagement marts describe: everyone with a Student role
     in the Insights roster or with attendance records in the SIS, one row per SIS id
     pseudonym. School, grade and role come from the roster (PersonOrganizationRole,
     Organization, RefDefinition); a student the roster does not list takes the
     school of their latest attendance record.
+    A table, not a view: several marts and tests read it, and each would otherwise
+    scan the roster and every attendance record again.
 #}
 
 with roster_roles as (

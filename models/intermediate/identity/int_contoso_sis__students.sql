@@ -1,7 +1,11 @@
+{{ config(materialized='table') }}
+
 {#
     The SIS roster the identity match rates compare against: one row per student
     the SIS knows, from attendance records or demographics, with the school of
     their latest attendance record.
+    A table, not a view: several models and tests read it, and each would otherwise
+    scan every attendance record again.
 #}
 
 with attendance as (
