@@ -70,7 +70,8 @@ root, out = Path(sys.argv[1]), Path(sys.argv[2])
 session = local_session(SparkPaths(root=root, restricted=root / "restricted"))
 views = serving_views(session)
 for schema, view in views:
-    session.table(f"{schema}.{view}").write.parquet(str(out / schema / view))
+    table = session.table(f"{schema}.{view}").coalesce(1)
+    table.write.parquet(str(out / schema / view))
 session.stop()
 print(json.dumps(views))
 """
