@@ -41,9 +41,10 @@ from helpers.cli import (
     with_findings,
 )
 from helpers.district import District, generate
+from helpers.shared import shared_folder
 
-# One Spark build (a JVM on every core for ~3 minutes): its own worker, and the
-# module's tests with it.
+# One Spark build (a JVM on every core for a few minutes) for the whole run: a
+# shared folder (see helpers.shared), and the module's tests on one worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_spark")]
 
 # Two school weeks of every source: the smallest district whose every model has rows.
@@ -92,6 +93,7 @@ class Built:
     spark_output: str
     views: list[tuple[str, str]]  # (schema, view) in Spark's catalog
     exported: Path  # <schema>/<view>/*.parquet
+    dbt_places: list[Path]  # dbt's artifacts and logs of the Spark run
 
     @property
     def spark_dir(self) -> Path:
@@ -106,10 +108,7 @@ def _with_findings(landing: Path) -> None:
     (landing / PARTICIPATION / "notes.txt").write_text("not a report\n")
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    _java_or_skip()
-    folder = tmp_path_factory.mktemp("spark")
+def _build_on_both(folder: Path) -> None:
     district = generate(folder / "district", *DISTRICT)
     _with_findings(district.landing)
     with_findings(run_cli("load", data_dir=district.data_dir))
@@ -128,14 +127,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
             timeout=900,
         )
     )
-    exported = folder / "exported"
     listed = subprocess.run(
         [
             sys.executable,
             "-c",
             EXPORT_VIEWS,
             str(district.data_dir / "spark"),
-            exported,
+            str(folder / "exported"),
         ],
         cwd=PROJECT_DIR,
         env=cli_env(salt=None),
@@ -145,8 +143,35 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         timeout=600,
     )
     assert listed.returncode == 0, listed.stderr[-3000:]
-    views = [tuple(view) for view in json.loads(listed.stdout.splitlines()[-1])]
-    return Built(district, spark.stdout + spark.stderr, views, exported)
+    (folder / "built.json").write_text(
+        json.dumps(
+            {
+                "spark_output": spark.stdout + spark.stderr,
+                "views": json.loads(listed.stdout.splitlines()[-1]),
+                # this worker's: the folder is shared with the others
+                "dbt_places": [
+                    str(DBT_TARGET.with_name(DBT_TARGET.name + "-spark")),
+                    str(DBT_LOGS / "spark"),
+                ],
+            }
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Built once per test run, also when the module's tests land on several
+    workers."""
+    _java_or_skip()
+    folder = shared_folder(tmp_path_factory, "spark", _build_on_both)
+    saved = json.loads((folder / "built.json").read_text())
+    return Built(
+        District(folder / "district"),
+        saved["spark_output"],
+        [tuple(view) for view in saved["views"]],
+        folder / "exported",
+        [Path(place) for place in saved["dbt_places"]],
+    )
 
 
 def _published_tables(district: District) -> list[tuple[str, str]]:
@@ -281,11 +306,7 @@ def test_pseudonyms_on_spark_are_oeas_sha256_of_id_and_salt(built: Built) -> Non
 def test_salt_is_written_nowhere_by_spark(built: Built) -> None:
     # GIVEN everything the Spark build wrote: the catalog (Derby), the tables, the
     # raw Parquet, dbt's artifacts and logs of the Spark run, the command's output
-    places = [
-        built.spark_dir,
-        DBT_TARGET.with_name(DBT_TARGET.name + "-spark"),
-        DBT_LOGS / "spark",
-    ]
+    places = [built.spark_dir, *built.dbt_places]
     assert all(place.is_dir() for place in places)
     # THEN neither the salt nor the hex form Spark is given appears in any of them
     needles = [TEST_SALT.encode(), TEST_SALT.encode().hex().encode()]
@@ -298,7 +319,7 @@ def test_salt_is_written_nowhere_by_spark(built: Built) -> None:
     assert offenders == []
     assert not any(needle.decode() in built.spark_output for needle in needles)
     # AND the compiled SQL names the Spark setting the salt comes from
-    compiled = DBT_TARGET.with_name(DBT_TARGET.name + "-spark") / "compiled"
+    compiled = built.dbt_places[0] / "compiled"
     assert any(
         "${spark.hybrid_engagement.pseudonym_salt_hex}" in path.read_text()
         for path in compiled.rglob("stg_clever__daily_participation.sql")
