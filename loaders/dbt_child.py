@@ -87,7 +87,9 @@ def main(argv: list[str]) -> int:
     # On Spark: the salt, set on the in-process session once dbt has started it.
     salt_callbacks = spark_salt.callbacks()
     for args in commands:
-        progress = _Progress(" ".join(args[:2]))
+        # The command's name only ("dbt build: ..."), not its first option (a build
+        # that leaves passed unit tests out printed "dbt build --exclude-...").
+        progress = _Progress(args[0] if args[0] != "docs" else " ".join(args[:2]))
         callbacks = [*salt_callbacks, *([] if verbose else [progress])]
         result = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(
             [*quiet, *args]
