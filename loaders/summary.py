@@ -98,9 +98,10 @@ HYBRID_CATEGORIES = (
 
 
 def hybrid_engagement_lines(serving_db: Path) -> list[str]:
-    """The per-school hybrid engagement table from the published file: students, the
-    share of student-days in each category, the three rates and the chronically
-    absent; suppressed (small) schools show only their student count."""
+    """The hybrid engagement table per school and school year from the published
+    file: students, the share of student-days in each category, the three rates
+    and the chronically absent; suppressed (small) schools show only their student
+    count."""
     with duckdb.connect(str(serving_db), read_only=True) as conn:
         exists = conn.execute(
             "select count(*) from duckdb_tables() where database_name = "
@@ -110,37 +111,37 @@ def hybrid_engagement_lines(serving_db: Path) -> list[str]:
         if not exists:
             return []
         rows = conn.execute(
-            "select coalesce(school_name, school_id, '(no school)'), students, "
-            "school_days, "
+            "select coalesce(school_name, school_id, '(no school)'), school_year, "
+            "students, school_days, "
             + ", ".join(column for column, _ in HYBRID_CATEGORIES)
             + ", in_person_rate, digital_rate, hybrid_rate, "
             "chronically_absent_students, is_suppressed "
-            f"from {ENGAGEMENT_BY_SCHOOL} order by 1"
+            f"from {ENGAGEMENT_BY_SCHOOL} order by 1, 2"
         ).fetchall()
     if not rows:
         return []
     width = max(len("school"), *(len(row[0]) for row in rows))
     header = (
-        f"{'school'.ljust(width)}  {'students':>8}  "
+        f"{'school'.ljust(width)}  {'year':>4}  {'students':>8}  "
         + "  ".join(f"{label:>9}" for _, label in HYBRID_CATEGORIES)
         + f"  {'in_person':>9}  {'digital':>9}  {'hybrid':>9}  {'chronic':>7}"
     )
     lines = [
         "",
-        "Hybrid engagement by school: share of student-days in person and digital"
-        " (both),",
+        "Hybrid engagement by school and school year: share of student-days in person"
+        " and digital (both),",
         "in person only, digital only, neither; in_person, digital and hybrid rates;"
         " chronically absent students",
         header,
     ]
-    for name, students, school_days, *measures in rows:
+    for name, year, students, school_days, *measures in rows:
         categories, rates, chronic, suppressed = (
             measures[:4],
             measures[4:7],
             measures[7],
             measures[8],
         )
-        prefix = f"{name.ljust(width)}  {students:>8,}  "
+        prefix = f"{name.ljust(width)}  {year or '':>4}  {students:>8,}  "
         if suppressed:
             lines.append(prefix + "suppressed (too few students to publish)")
             continue

@@ -56,7 +56,15 @@ def district_options(command: Command) -> Command:
                 type=click.DateTime(formats=["%Y-%m-%d"]),
                 default=defaults.start.isoformat(),
                 show_default=True,
-                help="First calendar day.",
+                help="First calendar day of the latest school year.",
+            ),
+            click.option(
+                "--years",
+                type=int,
+                default=defaults.years,
+                show_default=True,
+                help="School years, the latest starting on --start, each earlier "
+                "one 52 weeks before the next; --days school days each.",
             ),
         )
     ):
@@ -65,12 +73,12 @@ def district_options(command: Command) -> Command:
 
 
 def district_spec(
-    seed: int, students: int, schools: int, days: int, start: Any
+    seed: int, students: int, schools: int, days: int, start: Any, years: int
 ) -> DistrictSpec:
     """The values of district_options as a DistrictSpec; a bad one is a usage error."""
     first_day = start.date() if hasattr(start, "date") else date.fromisoformat(start)
     try:
-        return DistrictSpec(seed, students, schools, days, first_day)
+        return DistrictSpec(seed, students, schools, days, first_day, years)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
 

@@ -38,9 +38,11 @@ def generate(spec: DistrictSpec, landing_dir: Path) -> dict[str, dict[str, int]]
             counts[source] = write(conn, landing_dir)
         conn.close()
     log.info(
-        "generated %s students, %s schools, %s school days in %.1fs: %s",
+        "generated %s students, %s schools, %s school years of %s school days "
+        "in %.1fs: %s",
         f"{spec.students:,}",
         spec.schools,
+        spec.years,
         spec.days,
         time.monotonic() - started,
         "; ".join(

@@ -52,36 +52,38 @@ def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
 
 
 def _participation(conn: duckdb.DuckDBPyConnection) -> None:
-    """Every user every calendar day; activity follows the user's propensity, lower
-    on weekends and holidays."""
+    """Every user every calendar day they are around (students: within their
+    enrollment); activity follows the user's propensity that day, lower on
+    weekends and holidays."""
     conn.execute(
         """
         create or replace temp table clever_daily_participation as
         with users as (
             select 'students' as user_type, 0 as kind, student_idx as idx, sis_id,
-                clever_user_id, school_idx, p_digital
+                clever_user_id, school_idx
             from students
             union all
-            select 'teachers', 1, teacher_idx, sis_id, clever_user_id, school_idx, 0.9
+            select 'teachers', 1, teacher_idx, sis_id, clever_user_id, school_idx
             from teachers
             union all
-            select 'staff', 2, staff_idx, staff_id, clever_user_id, school_idx, 0.6
+            select 'staff', 2, staff_idx, staff_id, clever_user_id, school_idx
             from staff
         ),
 
         days as (
             select
                 users.*,
-                calendar.day_idx,
-                calendar.day,
-                uniform(users.idx, calendar.day_idx, 31, users.kind)
-                    < users.p_digital
-                    * case when calendar.is_school_day then 1.0 else 0.3 end
+                user_days.day_idx,
+                user_days.day,
+                uniform(users.idx, user_days.day_idx, 31, users.kind)
+                    < user_days.p_digital
+                    * case when user_days.is_school_day then 1.0 else 0.3 end
                     as is_active,
-                uniform(users.idx, calendar.day_idx, 32, users.kind) as u_logins,
-                uniform(users.idx, calendar.day_idx, 33, users.kind) as u_resources
+                uniform(users.idx, user_days.day_idx, 32, users.kind) as u_logins,
+                uniform(users.idx, user_days.day_idx, 33, users.kind) as u_resources
             from users
-            cross join calendar
+            inner join user_days
+                on users.kind = user_days.kind and users.idx = user_days.idx
         ),
 
         counted as (

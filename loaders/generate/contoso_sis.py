@@ -2,12 +2,15 @@
 
 Each week's batch (named by the week's Monday, so batches sort in time and a district
 generated again with more days restates its last week instead of adding a second
-batch for it) holds that week's attendance records; the first batch also holds every
-student's demographics and the term's section marks. A later batch re-sends a few
-demographics records with a change (a student becomes an English learner) and
-restates a few marks, the way incremental SIS exports do. Attendance: one all-day
-record per student per school day, except in every third school, which takes
-attendance per period (two periods a day). Weekends and holidays have none.
+batch for it) holds that week's attendance records; the first batch also holds the
+demographics of every student but a few (whom only Insights describes) and the
+term's section marks. A later batch re-sends a few demographics records with a
+change (a student becomes an English learner) and restates a few marks, the way
+incremental SIS exports do. Attendance: one all-day record per enrolled student per
+school day, except in every third school, which takes attendance per period (two
+periods a day). Weekends, holidays and a school's closure day have none. Codes:
+P present, T tardy, S school activity, H half day, L left early, E excused, U
+unexcused, A absent (no reason given); PresenceFlag 1 for the first five.
 """
 
 from __future__ import annotations
@@ -22,10 +25,7 @@ from loaders.sources.contoso_sis import (
     STUDENT_DEMOGRAPHICS_HEADER,
     STUDENT_SECTION_MARK_HEADER,
 )
-from loaders.sql import list_literal, quote_ident
-
-RACES = ("Hispanic", "White", "Black", "Asian", "Two or More Races")
-LANGUAGES = ("English", "Spanish", "Vietnamese", "Arabic")
+from loaders.sql import quote_ident
 
 
 def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
@@ -96,29 +96,54 @@ def _attendance(conn: duckdb.DuckDBPyConnection) -> None:
                 students.student_idx,
                 students.sis_id,
                 students.school_idx,
-                students.p_present,
                 sis_weeks.day,
                 sis_weeks.day_idx,
                 sis_weeks.week_batch,
-                uniform(students.student_idx, sis_weeks.day_idx, 51) < p_present
-                    as is_present_today
-            from students
-            cross join sis_weeks
+                uniform(students.student_idx, sis_weeks.day_idx, 51)
+                    < student_days.p_present_day as is_present_today,
+                uniform(students.student_idx, sis_weeks.day_idx, 53) as u_present,
+                uniform(students.student_idx, sis_weeks.day_idx, 54) as u_absent
+            from student_days
+            inner join students on student_days.student_idx = students.student_idx
+            inner join sis_weeks on student_days.day_idx = sis_weeks.day_idx
+            left join closures
+                on students.school_idx = closures.school_idx
+                and sis_weeks.day = closures.day
+            where closures.day is null
+        ),
+
+        coded as (
+            select
+                *,
+                case
+                    when not is_present_today and u_absent < 0.45 then 'E'
+                    when not is_present_today and u_absent < 0.75 then 'U'
+                    when not is_present_today then 'A'
+                    when u_present < 0.06 then 'T'
+                    when u_present < 0.075 then 'S'
+                    when u_present < 0.095 then 'H'
+                    when u_present < 0.105 then 'L'
+                    else 'P'
+                end as day_code
+            from days
         ),
 
         records as (
             select
-                days.*,
+                coded.*,
                 periods.period,
-                -- a present student occasionally misses one period
+                -- a present student occasionally misses one period, unexcused
                 case
-                    when periods.period is null then is_present_today
-                    else is_present_today
-                        and uniform(student_idx, day_idx, 52, periods.period) >= 0.04
-                end as is_present
-            from days
+                    when periods.period is not null
+                        and is_present_today
+                        and uniform(student_idx, day_idx, 52, periods.period) < 0.04
+                        then 'U'
+                    when periods.period = 2 and day_code in ('T', 'H') then 'P'
+                    else day_code
+                end as code
+            from coded
             left join (select unnest([1, 2]) as period) as periods
-                on days.school_idx % 3 = 2
+                on coded.school_idx % 3 = 2
         )
 
         select
@@ -140,10 +165,15 @@ def _attendance(conn: duckdb.DuckDBPyConnection) -> None:
             case when records.period is not null
                 then 'sec-' || records.school_idx || '-' || records.period
             end as section_id,
-            case when records.is_present then 'P' else 'A' end as "AttendanceCode",
-            case when records.is_present then '1' else '0' end as "PresenceFlag",
-            case when records.is_present then 'Present' else 'Absent' end
-                as attendance_status,
+            records.code as "AttendanceCode",
+            case when records.code in ('P', 'T', 'S', 'H', 'L') then '1' else '0' end
+                as "PresenceFlag",
+            case records.code
+                when 'P' then 'Present' when 'T' then 'Tardy'
+                when 'S' then 'School activity' when 'H' then 'Half day'
+                when 'L' then 'Left early' when 'E' then 'Excused absence'
+                when 'U' then 'Unexcused absence' else 'Absent'
+            end as attendance_status,
             'ClassSectionAttendance' as attendance_type,
             cast(records.period as varchar) as attendance_sequence
         from records
@@ -153,24 +183,23 @@ def _attendance(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def _demographics(conn: duckdb.DuckDBPyConnection) -> None:
-    races = list_literal(RACES)
-    languages = list_literal(LANGUAGES)
+    """The students' subgroups (drawn with the district, see district.py), but for
+    a few students the SIS has no record of: Insights' demographics cover them."""
     conn.execute(
-        f"""
+        """
         create or replace temp table sis_demographics as
         with people as (
             select
                 student_idx,
                 sis_id,
-                {races}[cast(floor(uniform(student_idx, 61) * {len(RACES)}) as integer)
-                    + 1] as race,
-                {languages}[cast(floor(pow(uniform(student_idx, 62), 3)
-                    * {len(LANGUAGES)}) as integer) + 1] as language,
-                uniform(student_idx, 63) < 0.12 as is_learner,
-                uniform(student_idx, 64) < 0.1 as has_special_education,
-                uniform(student_idx, 65) < 0.4 as is_low_income,
+                race,
+                language,
+                is_learner,
+                has_special_education,
+                is_low_income,
                 uniform(student_idx, 66) < 0.02 as changes
             from students
+            where uniform(student_idx, 67) >= 0.03
         ),
 
         versions as (
@@ -228,12 +257,7 @@ def _section_marks(conn: duckdb.DuckDBPyConnection) -> None:
             'mark-' || student_idx || '-' || mark_order as id,
             sis_id as student_id,
             'sec-' || school_idx || '-' || (mark_order + 1) as section_id,
-            (
-                select cast(
-                    year(min(day)) + case when month(min(day)) >= 7 then 1 else 0 end
-                    as varchar
-                ) from calendar
-            ) as school_year,
+            (select cast(max(school_year) as varchar) from calendar) as school_year,
             'term1' as term_id,
             cast(grade_now as varchar) as numeric_grade_earned,
             case

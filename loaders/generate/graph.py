@@ -6,7 +6,8 @@ JSON pages, one `{"value": [...]}` object per line.
     graph/Teams_Activity_User_Detail/<refresh day>/part-00000.json
 
 Reports refresh every Sunday (or on the last day, if the term has none) and cover
-every licensed user, active or not, including a few guest accounts that users
+every licensed user (students while enrolled), active or not, with the last
+weekday of use as lastActivityDate, including a few guest accounts that users
 does not list (they stay unmatched). users.id is the SIS id; the reports name users
 by userPrincipalName, never concealed here.
 """
@@ -31,8 +32,8 @@ PAGE_SIZE = 50
 def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
     """Write users and both reports below <landing>/graph/; return record counts."""
     root = landing_dir / "graph"
-    _users(conn)
     _weeks(conn)
+    _users(conn)
     _m365(conn)
     _teams(conn)
     first_day = conn.execute("select min(day) from calendar").fetchone()[0]
@@ -91,14 +92,33 @@ def _users(conn: duckdb.DuckDBPyConnection) -> None:
         """
         create or replace temp table graph_accounts as
         select 0 as kind, student_idx as idx, sis_id, user_principal_name,
-            given_name, surname, p_digital
+            given_name, surname
         from students
         union all
-        select 1, teacher_idx, sis_id, user_principal_name, given_name, surname, 0.9
+        select 1, teacher_idx, sis_id, user_principal_name, given_name, surname
         from teachers
         union all
-        select 2, idx, null, 'guest' || idx || '@partner.org', 'Guest', 'User', 0.5
+        select 3, idx, null, 'guest' || idx || '@partner.org', 'Guest', 'User'
         from range(greatest((select count(*) from students) // 200, 1)) as guests(idx)
+        """
+    )
+    # each account's weeks: students' within their enrollment, with their chance of
+    # use that week; teachers' every week; guests' every week at one in two
+    conn.execute(
+        """
+        create or replace temp table graph_account_weeks as
+        select
+            graph_accounts.*,
+            graph_weeks.day as refresh_day,
+            graph_weeks.week_idx,
+            coalesce(user_days.p_digital, 0.5) as p_digital
+        from graph_accounts
+        cross join graph_weeks
+        left join user_days
+            on graph_accounts.kind = user_days.kind
+            and graph_accounts.idx = user_days.idx
+            and graph_weeks.day = user_days.day
+        where graph_accounts.kind = 3 or user_days.idx is not null
         """
     )
     conn.execute(
@@ -156,13 +176,9 @@ def _m365(conn: duckdb.DuckDBPyConnection) -> None:
         create or replace temp table graph_m365 as
         with weekly as (
             select
-                graph_accounts.*,
-                graph_weeks.day as refresh_day,
-                graph_weeks.week_idx,
-                uniform(graph_accounts.idx, graph_weeks.week_idx, 111, kind)
-                    < graph_accounts.p_digital as is_active
-            from graph_accounts
-            cross join graph_weeks
+                *,
+                uniform(idx, week_idx, 111, kind) < p_digital as is_active
+            from graph_account_weeks
         ),
 
         apps as (
@@ -195,8 +211,8 @@ def _m365(conn: duckdb.DuckDBPyConnection) -> None:
                 'details': [{{{details}}}],
                 'lastActivationDate': strftime(refresh_day - 30, '%Y-%m-%d'),
                 'lastActivityDate': case when any_used
-                    then strftime(refresh_day
-                        - cast(floor(uniform(idx, week_idx, 141, kind) * 6) as integer),
+                    then strftime(refresh_day - 2
+                        - cast(floor(uniform(idx, week_idx, 141, kind) * 5) as integer),
                         '%Y-%m-%d') end,
                 'reportRefreshDate': strftime(refresh_day, '%Y-%m-%d'),
                 'userPrincipalName': user_principal_name
@@ -237,13 +253,9 @@ def _teams(conn: duckdb.DuckDBPyConnection) -> None:
         create or replace temp table graph_teams as
         with weekly as (
             select
-                graph_accounts.*,
-                graph_weeks.day as refresh_day,
-                graph_weeks.week_idx,
-                uniform(graph_accounts.idx, graph_weeks.week_idx, 151, kind)
-                    < graph_accounts.p_digital * 0.9 as is_active
-            from graph_accounts
-            cross join graph_weeks
+                *,
+                uniform(idx, week_idx, 151, kind) < p_digital * 0.9 as is_active
+            from graph_account_weeks
         )
 
         select
@@ -260,7 +272,9 @@ def _teams(conn: duckdb.DuckDBPyConnection) -> None:
                 'isDeleted': false,
                 'isLicensed': true,
                 'lastActivityDate': case when is_active
-                    then strftime(refresh_day - 1, '%Y-%m-%d') end,
+                    then strftime(refresh_day - 2
+                        - cast(floor(uniform(idx, week_idx, 142, kind) * 5) as integer),
+                        '%Y-%m-%d') end,
                 'meetingCount': {count(156, 8)},
                 'meetingsAttendedCount': {count(157, 10)},
                 'meetingsOrganizedCount': {count(158, 2)},

@@ -7,9 +7,14 @@ their columns.
     insights/roster/<snapshot>/<Entity>/<entity>.csv
     insights/activity/<YYYY-MM-DD>/ApplicationUsage.csv
 
-As in the real export: student AadUser rows omit the trailing TeacherId field; the
-first snapshot lacks the account-to-person mapping of a few students who were still
-being synced (the second, taken mid-term, has them); a few signals come from guest
+Each school year has its roster: one snapshot at the start of each earlier year and,
+for the latest, two (at its start and mid-term), each listing that year's students
+(with that year's grade and role dates) and teachers; a role is one per person and
+year. Students' demographics (race, Hispanic ethnicity, flags: ELL, IEP, free
+lunch) come with the roster, as PersonDemographic* entities. As in the real export:
+student AadUser rows omit the trailing TeacherId field; the latest year's first
+snapshot lacks the account-to-person mapping of a few students who were still
+being synced (the mid-term one has them); a few signals come from guest
 accounts the roster never lists; meeting durations are hh:mm:ss. Ids follow OEA's
 test data: AadUser.ObjectId and StudentId are the SIS id, Person.Id is Clever's user
 id, activity's ActorId is the Person.Id.
@@ -64,6 +69,21 @@ ROSTER_ENTITIES: dict[str, tuple[tuple[str, str], ...]] = {
         ("RefOrganizationTypeId", "String"), ("SourceSystemId", "String"),
         ("Identifier", "String"), ("ParentOrganizationId", "String"),
     ),
+    "PersonDemographicRace": (
+        ("Id", "String"), ("FirstSeenDateTime", "DateTime"),
+        ("LastSeenDateTime", "DateTime"), ("PersonId", "String"),
+        ("RefRaceId", "String"),
+    ),
+    "PersonDemographicEthnicity": (
+        ("Id", "String"), ("FirstSeenDateTime", "DateTime"),
+        ("LastSeenDateTime", "DateTime"), ("PersonId", "String"),
+        ("RefEthnicityId", "String"),
+    ),
+    "PersonDemographicPersonFlag": (
+        ("Id", "String"), ("FirstSeenDateTime", "DateTime"),
+        ("LastSeenDateTime", "DateTime"), ("PersonId", "String"),
+        ("RefPersonFlagId", "String"),
+    ),
     "RefDefinition": (
         ("Id", "String"), ("Code", "String"), ("FirstSeenDateTime", "DateTime"),
         ("LastSeenDateTime", "DateTime"), ("Namespace", "String"),
@@ -107,20 +127,19 @@ def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
         day
         for (day,) in conn.execute("select day from calendar order by day").fetchall()
     ]
-    snapshots = [(days[0], False), (days[len(days) // 2], True)]
-    if days[len(days) // 2] == days[0]:
-        snapshots = [(days[0], True)]
-    for day, complete in snapshots:
+    for year_idx, day, complete in _snapshots(conn):
         folder = root / "roster" / f"{day:%Y-%m-%d}T06-16-22"
         _write_manifest(folder)
         for entity, attributes in ROSTER_ENTITIES.items():
-            where = "" if complete else "where not is_synced_late"
+            where = f"where year_idx = {year_idx}" + (
+                "" if complete else " and not is_synced_late"
+            )
             for part, (names, part_filter) in enumerate(_parts(entity, attributes)):
                 columns = ", ".join(quote_ident(name) for name in names)
                 copy_to(
                     conn,
                     f"select {columns} from insights_{entity} {where} "
-                    f"{'and' if where else 'where'} {part_filter} order by sort_key",
+                    f"and {part_filter} order by sort_key",
                     folder
                     / entity
                     / f"{entity.lower()}{f'-{part}' if part else ''}.csv",
@@ -146,6 +165,22 @@ def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
         "select count(*) from insights_activity"
     ).fetchone()[0]
     return counts
+
+
+def _snapshots(conn: duckdb.DuckDBPyConnection) -> list[tuple[int, object, bool]]:
+    """(year, day, complete) of each roster snapshot: each earlier school year's
+    first day; the latest year's first day (without the late-synced mappings) and
+    the middle of its term."""
+    years = conn.execute(
+        "select year_idx, list(day order by day) from calendar "
+        "group by year_idx order by year_idx"
+    ).fetchall()
+    snapshots = [(year_idx, days[0], True) for year_idx, days in years[:-1]]
+    year_idx, days = years[-1]
+    if days[len(days) // 2] == days[0]:
+        return [*snapshots, (year_idx, days[0], True)]
+    middle = days[len(days) // 2]
+    return [*snapshots, (year_idx, days[0], False), (year_idx, middle, True)]
 
 
 def _suffix(part: int) -> str:
@@ -245,7 +280,16 @@ def _roster(conn: duckdb.DuckDBPyConnection) -> None:
                 ('9', 'ceds.ed.gov', 'RefGradeLevel', 140),
                 ('10', 'ceds.ed.gov', 'RefGradeLevel', 150),
                 ('11', 'ceds.ed.gov', 'RefGradeLevel', 160),
-                ('12', 'ceds.ed.gov', 'RefGradeLevel', 170)
+                ('12', 'ceds.ed.gov', 'RefGradeLevel', 170),
+                ('americanIndianOrAlaskaNative', 'imsglobal.org', 'RefRace', 10),
+                ('asian', 'imsglobal.org', 'RefRace', 20),
+                ('blackOrAfricanAmerican', 'imsglobal.org', 'RefRace', 30),
+                ('white', 'imsglobal.org', 'RefRace', 50),
+                ('demographicRaceTwoOrMoreRaces', 'imsglobal.org', 'RefRace', 60),
+                ('hispanicOrLatinoEthnicity', 'imsglobal.org', 'RefEthnicity', 10),
+                ('FreeLunch', 'microsoft.com', 'RefPersonFlagType', 10),
+                ('ELL', 'microsoft.com', 'RefPersonFlagType', 60),
+                ('IEP', 'microsoft.com', 'RefPersonFlagType', 80)
         ) as refs(code, namespace, ref_type, sort_order)
         """
     )
@@ -254,33 +298,46 @@ def _roster(conn: duckdb.DuckDBPyConnection) -> None:
         create or replace temp table insights_people as
         select
             0 as kind,
-            student_idx as idx,
-            sis_id,
-            clever_user_id as person_id,
-            school_idx,
-            grade,
-            given_name,
-            middle_initial,
-            surname,
-            user_principal_name,
+            students.student_idx as idx,
+            enrollments.year_idx,
+            students.sis_id,
+            students.clever_user_id as person_id,
+            students.school_idx,
+            enrollments.grade,
+            students.given_name,
+            students.middle_initial,
+            students.surname,
+            students.user_principal_name,
             'student' as role,
-            uniform(student_idx, 81) < 0.03 as is_synced_late
+            strftime(enrollments.first_day, '%Y-%m-%d') as role_start,
+            strftime(enrollments.last_day, '%Y-%m-%d') as role_end,
+            enrollments.year_idx = (select max(year_idx) from calendar)
+                and uniform(students.student_idx, 81) < 0.03 as is_synced_late
         from students
+        inner join enrollments on students.student_idx = enrollments.student_idx
         union all
         select
             1,
-            teacher_idx,
-            sis_id,
-            clever_user_id,
-            school_idx,
+            teachers.teacher_idx,
+            years.year_idx,
+            teachers.sis_id,
+            teachers.clever_user_id,
+            teachers.school_idx,
             null,
-            given_name,
+            teachers.given_name,
             'T',
-            surname,
-            user_principal_name,
+            teachers.surname,
+            teachers.user_principal_name,
             'teacher',
+            strftime(years.first_day, '%Y-%m-%d'),
+            strftime(years.last_day, '%Y-%m-%d'),
             false
         from teachers
+        cross join (
+            select year_idx, min(day) as first_day, max(day) as last_day
+            from calendar
+            group by year_idx
+        ) as years
         """
     )
     first = "(select strftime(min(day), '%Y-%m-%d') from calendar)"
@@ -288,6 +345,7 @@ def _roster(conn: duckdb.DuckDBPyConnection) -> None:
         f"""
         create or replace temp table insights_AadUser as
         select
+            year_idx,
             kind * 10000000 + idx as sort_key,
             false as is_synced_late,
             sis_id as "ObjectId",
@@ -310,6 +368,7 @@ def _roster(conn: duckdb.DuckDBPyConnection) -> None:
         f"""
         create or replace temp table insights_AadUserPersonMapping as
         select
+            year_idx,
             kind * 10000000 + idx as sort_key,
             is_synced_late,
             sis_id as "ObjectId",
@@ -323,6 +382,7 @@ def _roster(conn: duckdb.DuckDBPyConnection) -> None:
         f"""
         create or replace temp table insights_Person as
         select
+            year_idx,
             kind * 10000000 + idx as sort_key,
             false as is_synced_late,
             person_id as "Id",
@@ -341,9 +401,11 @@ def _roster(conn: duckdb.DuckDBPyConnection) -> None:
         f"""
         create or replace temp table insights_PersonOrganizationRole as
         select
+            insights_people.year_idx,
             insights_people.kind * 10000000 + insights_people.idx as sort_key,
             false as is_synced_late,
-            uuid_id('role', insights_people.kind * 10000000 + insights_people.idx)
+            uuid_id('role', insights_people.year_idx * 100000000
+                + insights_people.kind * 10000000 + insights_people.idx)
                 as "Id",
             insights_people.sis_id as "ExternalId",
             {first} as "FirstSeenDateTime",
@@ -356,8 +418,8 @@ def _roster(conn: duckdb.DuckDBPyConnection) -> None:
             uuid_id('source_system', 1) as "SourceSystemId",
             'TRUE' as "IsPrimary",
             grade_refs.id as "RefGradeLevelId",
-            (select strftime(max(day), '%Y-%m-%d') from calendar) as "RoleEndDate",
-            {first} as "RoleStartDate"
+            insights_people.role_end as "RoleEndDate",
+            insights_people.role_start as "RoleStartDate"
         from insights_people
         inner join schools on insights_people.school_idx = schools.school_idx
         inner join insights_refs as role_refs
@@ -374,6 +436,7 @@ def _roster(conn: duckdb.DuckDBPyConnection) -> None:
         f"""
         create or replace temp table insights_Organization as
         select
+            years.year_idx,
             school_idx + 1 as sort_key,
             false as is_synced_late,
             school_id as "Id",
@@ -387,8 +450,10 @@ def _roster(conn: duckdb.DuckDBPyConnection) -> None:
             cast(school_number as varchar) as "Identifier",
             uuid_id('district', 1) as "ParentOrganizationId"
         from schools
+        cross join (select distinct year_idx from calendar) as years
         union all
         select
+            years.year_idx,
             0,
             false,
             uuid_id('district', 1),
@@ -400,13 +465,17 @@ def _roster(conn: duckdb.DuckDBPyConnection) -> None:
             uuid_id('source_system', 1),
             '55500',
             null
+        from (select distinct year_idx from calendar) as years
         """
     )
     conn.execute(
         """
         create or replace temp table insights_RefDefinition as
         select
-            row_number() over (order by ref_type, sort_order) as sort_key,
+            years.year_idx,
+            row_number() over (
+                partition by years.year_idx order by ref_type, sort_order
+            ) as sort_key,
             false as is_synced_late,
             id as "Id",
             code as "Code",
@@ -416,8 +485,102 @@ def _roster(conn: duckdb.DuckDBPyConnection) -> None:
             ref_type as "RefType",
             cast(sort_order as varchar) as "SortOrder"
         from insights_refs
+        cross join (select distinct year_idx from calendar) as years
         """
     )
+    _demographics(conn, first)
+
+
+def _demographics(conn: duckdb.DuckDBPyConnection, first: str) -> None:
+    """Students' PersonDemographic* rows, consistent with the SIS's (district.py):
+    races (Hispanic students are white here, Hispanic by ethnicity; Two or More
+    Races lists two races), one ethnicity row (blank unless Hispanic, as in OEA's
+    sample) and one flag row per flag (ELL, IEP, FreeLunch; one blank row
+    without any)."""
+    conn.execute(
+        """
+        create or replace temp table insights_demographic_rows as
+        with people as (
+            select
+                insights_people.year_idx,
+                insights_people.idx,
+                insights_people.person_id,
+                students.race,
+                students.is_learner,
+                students.has_special_education,
+                students.is_low_income
+            from insights_people
+            inner join students on insights_people.idx = students.student_idx
+            where insights_people.kind = 0
+        ),
+
+        refs as (select ref_type, code, id from insights_refs),
+
+        races as (
+            select people.*, slots.slot, case
+                when people.race in ('Hispanic', 'White') then 'white'
+                when people.race = 'Black' then 'blackOrAfricanAmerican'
+                when people.race = 'Asian' then 'asian'
+                when slots.slot = 0 then 'white'
+                else 'asian'
+            end as code
+            from people
+            cross join range(2) as slots(slot)
+            where slots.slot = 0 or people.race = 'Two or More Races'
+        ),
+
+        flags as (
+            select people.*, flag.slot, flag.code
+            from people
+            cross join (
+                values (0, 'ELL'), (1, 'IEP'), (2, 'FreeLunch'), (3, null)
+            ) as flag(slot, code)
+            where (flag.code = 'ELL' and people.is_learner)
+                or (flag.code = 'IEP' and people.has_special_education)
+                or (flag.code = 'FreeLunch' and people.is_low_income)
+                or (flag.code is null and not (people.is_learner
+                    or people.has_special_education or people.is_low_income))
+        )
+
+        select 'race' as entity, races.year_idx, races.idx, races.slot,
+            races.person_id, refs.id as ref_id
+        from races
+        inner join refs on refs.ref_type = 'RefRace' and refs.code = races.code
+        union all
+        select 'ethnicity', people.year_idx, people.idx, 0, people.person_id,
+            case when people.race = 'Hispanic' then (
+                select id from refs where ref_type = 'RefEthnicity'
+            ) else '' end
+        from people
+        union all
+        select 'flag', flags.year_idx, flags.idx, flags.slot, flags.person_id,
+            coalesce(refs.id, '')
+        from flags
+        left join refs
+            on refs.ref_type = 'RefPersonFlagType' and refs.code = flags.code
+        """
+    )
+    for entity, kind, ref_column in (
+        ("PersonDemographicRace", "race", "RefRaceId"),
+        ("PersonDemographicEthnicity", "ethnicity", "RefEthnicityId"),
+        ("PersonDemographicPersonFlag", "flag", "RefPersonFlagId"),
+    ):
+        conn.execute(
+            f"""
+            create or replace temp table insights_{entity} as
+            select
+                year_idx,
+                idx * 10 + slot as sort_key,
+                false as is_synced_late,
+                uuid_id('demographic_{kind}', idx * 10 + slot) as "Id",
+                {first} as "FirstSeenDateTime",
+                cast(null as varchar) as "LastSeenDateTime",
+                person_id as "PersonId",
+                ref_id as "{ref_column}"
+            from insights_demographic_rows
+            where entity = '{kind}'
+            """
+        )
 
 
 def _activity(conn: duckdb.DuckDBPyConnection) -> None:
@@ -437,30 +600,49 @@ def _activity(conn: duckdb.DuckDBPyConnection) -> None:
         create or replace temp table insights_activity as
         with actors as (
             select 0 as kind, student_idx as idx, clever_user_id as actor_id,
-                'Student' as actor_role, school_idx, p_digital
+                'Student' as actor_role, school_idx
             from students
             union all
-            select 1, teacher_idx, clever_user_id, 'Teacher', school_idx, 0.9
+            select 1, teacher_idx, clever_user_id, 'Teacher', school_idx
             from teachers
             union all
-            select 2, idx, uuid_id('guest', idx), 'Student', 0, 0.5
+            select 2, idx, uuid_id('guest', idx), 'Student', 0
             from range(greatest((select count(*) from students) // 200, 1))
                 as guests(idx)
         ),
 
-        active_days as (
+        actor_days as (
+            select
+                actors.*,
+                user_days.day,
+                user_days.day_idx,
+                user_days.is_school_day,
+                user_days.p_digital
+            from actors
+            inner join user_days
+                on actors.kind = user_days.kind and actors.idx = user_days.idx
+            where actors.kind < 2
+            union all
             select
                 actors.*,
                 calendar.day,
                 calendar.day_idx,
-                1 + cast(floor(uniform(actors.idx, calendar.day_idx, 91, actors.kind)
-                    * 4) as integer) as signal_count
+                calendar.is_school_day,
+                0.5 as p_digital
             from actors
             cross join calendar
+            where actors.kind = 2
+        ),
+
+        active_days as (
+            select
+                actor_days.*,
+                1 + cast(floor(uniform(idx, day_idx, 91, kind) * 4) as integer)
+                    as signal_count
+            from actor_days
             where
-                uniform(actors.idx, calendar.day_idx, 92, actors.kind)
-                < actors.p_digital
-                * case when calendar.is_school_day then 0.7 else 0.1 end
+                uniform(idx, day_idx, 92, kind)
+                < p_digital * case when is_school_day then 0.7 else 0.1 end
         ),
 
         signal_kinds as (

@@ -61,7 +61,10 @@ def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
                 root / f"{REPORT}_{subject}" / f"{week}.csv",
                 "csv",
             )
-    first_day = conn.execute("select min(day) from calendar").fetchone()[0]
+    first_day = conn.execute(
+        "select min(day) from calendar "
+        "where year_idx = (select max(year_idx) from calendar)"
+    ).fetchone()[0]
     for subject, header in (
         ("ela", DIAGNOSTIC_ELA_HEADER),
         ("math", DIAGNOSTIC_MATH_HEADER),
@@ -107,11 +110,19 @@ def _lessons(conn: duckdb.DuckDBPyConnection) -> None:
 
         school_days as (
             select
-                day,
-                day_idx,
-                strftime(date_trunc('week', day), '%Y-%m-%d') as week_file
-            from calendar
-            where is_school_day
+                user_days.idx as student_idx,
+                user_days.day,
+                user_days.day_idx,
+                user_days.p_digital,
+                calendar.school_year,
+                enrollments.grade as year_grade,
+                strftime(date_trunc('week', user_days.day), '%Y-%m-%d') as week_file
+            from user_days
+            inner join calendar on user_days.day_idx = calendar.day_idx
+            inner join enrollments
+                on user_days.idx = enrollments.student_idx
+                and calendar.year_idx = enrollments.year_idx
+            where user_days.kind = 0 and user_days.is_school_day
         ),
 
         subjects as (
@@ -127,18 +138,20 @@ def _lessons(conn: duckdb.DuckDBPyConnection) -> None:
                 school_days.day as lesson_day,
                 school_days.day_idx,
                 school_days.week_file,
+                school_days.school_year,
+                school_days.year_grade,
                 subjects.*,
                 uniform(users.student_idx, school_days.day_idx, 123,
                     subjects.subject_no) as u_lesson,
                 uniform(users.student_idx, school_days.day_idx, 124,
                     subjects.subject_no) as u_score
             from users
-            cross join school_days
+            inner join school_days on users.student_idx = school_days.student_idx
             cross join subjects
             where
                 uniform(
                     users.student_idx, school_days.day_idx, 122, subjects.subject_no
-                ) < 0.3 * users.p_digital
+                ) < 0.3 * school_days.p_digital
         ),
 
         lessons as (
@@ -159,18 +172,18 @@ def _lessons(conn: duckdb.DuckDBPyConnection) -> None:
             surname as "Last Name",
             given_name as "First Name",
             sis_id as "Student ID",
-            cast(grade as varchar) as "Student Grade",
-            '2024-2025' as "Academic Year",
+            cast(year_grade as varchar) as "Student Grade",
+            (school_year - 1) || '-' || school_year as "Academic Year",
             school_name as "School",
             subject_name as "Subject",
             domain as "Domain",
-            cast(grade - 1 + cast(floor(u_lesson * 2) as integer) as varchar)
+            cast(year_grade - 1 + cast(floor(u_lesson * 2) as integer) as varchar)
                 as "Lesson Grade",
             ['Early', 'Mid', 'Late'][lesson_no % 3 + 1] as "Lesson Level",
             'DI.' || upper(subject_key) || '.' || upper(left(domain, 2)) || '.'
-                || grade || '.' || (1000 + lesson_no * 10) as "Lesson ID",
+                || year_grade || '.' || (1000 + lesson_no * 10) as "Lesson ID",
             domain || ': Lesson ' || (lesson_no + 1) as "Lesson Name",
-            'Practice ' || lower(domain) || ' at grade ' || grade || '.'
+            'Practice ' || lower(domain) || ' at grade ' || year_grade || '.'
                 as "Lesson Objective",
             case when not is_in_progress then strftime(lesson_day, '%m/%d/%Y') end
                 as "Completion Date",
@@ -186,17 +199,18 @@ def _lessons(conn: duckdb.DuckDBPyConnection) -> None:
                 as "Teacher-Assigned Lesson",
             standards as "State Standards",
             'Direct' as "Type of Standard",
-            upper(left(domain, 2)) || '.' || grade || '.' || (lesson_no % 9 + 1)
+            upper(left(domain, 2)) || '.' || year_grade || '.' || (lesson_no % 9 + 1)
                 as "Standard Code",
             'Standard ' || (lesson_no % 9 + 1) || ' of ' || domain || ', grade '
-                || grade || '.' as "Standard Text"
+                || year_grade || '.' as "Standard Text"
         from lessons
         """
     )
 
 
 def _diagnostics(conn: duckdb.DuckDBPyConnection) -> None:
-    """One fall diagnostic per i-Ready student and subject, on an early school day."""
+    """One fall diagnostic per i-Ready student and subject, on an early school day of
+    the latest school year."""
     for subject, header in (
         ("ela", DIAGNOSTIC_ELA_HEADER),
         ("math", DIAGNOSTIC_MATH_HEADER),
@@ -208,7 +222,7 @@ def _diagnostics(conn: duckdb.DuckDBPyConnection) -> None:
             "First Name": "given_name",
             "Student ID": "sis_id",
             "Student Grade": "cast(grade as varchar)",
-            "Academic Year": "'2024-2025'",
+            "Academic Year": "(school_year - 1) || '-' || school_year",
             "School": "school_name",
             "Start Date": "strftime(diagnostic_day, '%m/%d/%Y')",
             "Completion Date": "strftime(diagnostic_day, '%m/%d/%Y')",
@@ -252,7 +266,12 @@ def _diagnostics(conn: duckdb.DuckDBPyConnection) -> None:
                     students.surname,
                     students.grade,
                     schools.school_name,
-                    (select min(day) from calendar where is_school_day)
+                    (select max(school_year) from calendar) as school_year,
+                    (
+                        select min(day) from calendar
+                        where is_school_day
+                            and year_idx = (select max(year_idx) from calendar)
+                    )
                         + cast(floor(uniform(students.student_idx, {salt}) * 5)
                             as integer) as diagnostic_day,
                     420 + cast(floor(uniform(students.student_idx, {salt + 1}) * 200)

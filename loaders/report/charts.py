@@ -141,6 +141,39 @@ HYBRID_CHARTS = (
 DIGITAL_CHARTS = (SOURCES, SOURCES_TREND)
 DROP_CHARTS = (DROP_LIST,)
 
+# -- equity breakdowns and absence types ----------------------------------------------
+
+YEAR_NOTE = (
+    "One school year: the latest the date range reaches (the filter bar says which)."
+)
+SUBGROUP_RATES = Chart(
+    "equity-by-subgroup",
+    "In-person, digital and hybrid rates by student subgroup",
+    (queries.SUBGROUP_VIEW,),
+    (SCHOOL, DATES),
+    YEAR_NOTE
+    + " All schools: the district's published cells; one school: that school's. "
+    "A category of too few students is suppressed, and so is the next smallest "
+    "category of the same subgroup (and school), so that no suppressed figure can "
+    "be worked out by subtracting the others from a total. Suppressed categories "
+    "are named below the chart, never drawn. Pick the subgroup above the chart.",
+    controls='<label>Subgroup <select id="equity-subgroup"></select></label>',
+    height=420,
+)
+ABSENCE_TYPES = Chart(
+    "absence-types-by-school",
+    "Absence by type, per school (share of school days)",
+    (queries.ENGAGEMENT_BY_SCHOOL,),
+    (SCHOOL, DATES),
+    YEAR_NOTE
+    + " Excused and unexcused absence days and the missed share of partial days, "
+    "as shares of the school's student-days: together the absence rate (chronic "
+    "absence counts all three). Tardy days count as present. Schools of too few "
+    "students are named below the chart, never drawn.",
+    height=420,
+)
+EQUITY_CHARTS = (SUBGROUP_RATES, ABSENCE_TYPES)
+
 # -- Clever app usage ------------------------------------------------------------------
 
 CLEVER_BY_SCHOOL = Chart(

@@ -232,7 +232,8 @@ def week_cells(serving: Serving) -> list[dict[str, Any]]:
         for column in WEEK_MEASURES
     )
     return serving.rows(
-        f"select school_id, school_name, grade, week_start, students, school_days, "
+        "select school_id, school_name, grade, school_year, week_start, students, "
+        f"school_days, "
         f"is_suppressed, {measures} from {ENGAGEMENT_BY_WEEK} "
         "order by school_name, school_id, grade, week_start"
     )
@@ -267,33 +268,36 @@ def student_cells(serving: Serving, config: Settings) -> list[dict[str, Any]]:
 
 def drop_cells(serving: Serving, config: Settings) -> list[dict[str, Any]]:
     """Students on the engagement-drop list per school and grade, by what dropped
-    (in person, digital, both). Only groups (school and grade) of at least the
-    minimum students: a smaller group's row is left out entirely, since even its
-    existence would say that one of its few students is on the list."""
+    (in person, digital, both). Only groups (school and grade, in the school year
+    of the list) of at least the minimum students: a smaller group's row is left
+    out entirely, since even its existence would say that one of its few students
+    is on the list."""
     return serving.rows(
         f"""
         with sizes as (
-            select school_id, grade, count(*) as students
+            select school_id, grade, school_year, count(*) as students
             from {STUDENT_ENGAGEMENT}
-            group by school_id, grade
+            group by school_id, grade, school_year
         ),
         flagged as (
             select
                 school_id,
                 any_value(school_name) as school_name,
                 grade,
+                school_year,
                 count(*) as flagged,
                 count(*) filter (where dropped_channel = 'in_person') as in_person,
                 count(*) filter (where dropped_channel = 'digital') as digital,
                 count(*) filter (where dropped_channel = 'both') as both_channels
             from {DROP_VIEW}
-            group by school_id, grade
+            group by school_id, grade, school_year
         )
         select flagged.*, sizes.students
         from flagged
         inner join sizes
             on flagged.school_id is not distinct from sizes.school_id
             and flagged.grade is not distinct from sizes.grade
+            and flagged.school_year = sizes.school_year
         where sizes.students >= {int(config.minimum)}
         order by flagged.school_name, flagged.school_id, flagged.grade
         """
@@ -305,7 +309,8 @@ def source_cells(serving: Serving) -> list[dict[str, Any]]:
     of the group with a school day that week and at least one digital_activity row
     that week showing use (`..._metric_used` true or an access count above zero).
     Only for the weeks' groups that are not suppressed; their `students` is the
-    denominator."""
+    denominator. A student counts with the school and grade of the week's school
+    year (student_engagement has one row per student and school year)."""
     family = "case " + " ".join(
         f"when event_object like {literal(prefix + '%')} then {literal(name)}"
         for prefix, name in SOURCE_FAMILIES
@@ -333,13 +338,14 @@ def source_cells(serving: Serving) -> list[dict[str, Any]]:
             from {ATTENDANCE}
         ),
         students as (
-            select student_id_pseudonym, school_id, grade
+            select student_id_pseudonym, school_year, school_id, grade
             from {STUDENT_ENGAGEMENT}
         ),
         active as (
             select
                 students.school_id,
                 students.grade,
+                students.school_year,
                 used.week_start,
                 used.source,
                 count(*) as active
@@ -349,7 +355,12 @@ def source_cells(serving: Serving) -> list[dict[str, Any]]:
                 and used.week_start = school_weeks.week_start
             inner join students
                 on used.student_id_pseudonym = students.student_id_pseudonym
-            group by students.school_id, students.grade, used.week_start, used.source
+            group by
+                students.school_id,
+                students.grade,
+                students.school_year,
+                used.week_start,
+                used.source
         )
         select active.*, weeks.students
         from active
@@ -357,6 +368,7 @@ def source_cells(serving: Serving) -> list[dict[str, Any]]:
             on active.school_id is not distinct from weeks.school_id
             and active.grade is not distinct from weeks.grade
             and active.week_start = weeks.week_start
+            and active.school_year = weeks.school_year
         where not weeks.is_suppressed
         order by active.school_id, active.grade, active.week_start, active.source
         """
@@ -374,6 +386,41 @@ def _suppress(
         column: value if (not suppressed or column in keys) else None
         for column, value in row.items()
     } | {"is_suppressed": suppressed}
+
+
+# -- equity breakdowns and absence types ----------------------------------------------
+
+SUBGROUP_VIEW = f"{HYBRID}.engagement_by_subgroup"
+ENGAGEMENT_BY_SCHOOL = f"{HYBRID}.engagement_by_school"
+EQUITY_TABLES = (SUBGROUP_VIEW, ENGAGEMENT_BY_SCHOOL)
+
+
+def subgroup_cells(serving: Serving) -> list[dict[str, Any]]:
+    """engagement_by_subgroup as published: one cell per school year, scope
+    (`district`, `school`), school, subgroup and category. A suppressed cell (too
+    few students, or complementary: suppressed with one) holds NULL in every
+    figure, its student count too; the report never derives one."""
+    return serving.rows(
+        "select school_year, scope, school_id, school_name, subgroup, "
+        "subgroup_value, students, chronically_absent_students, school_days, "
+        "in_person_rate, digital_rate, hybrid_rate, absence_rate, "
+        "excused_absence_days, unexcused_absence_days, is_suppressed "
+        f"from {SUBGROUP_VIEW} "
+        "order by school_year, scope, school_name, school_id, subgroup, "
+        "subgroup_value"
+    )
+
+
+def absence_cells(serving: Serving) -> list[dict[str, Any]]:
+    """engagement_by_school's attendance types per school and school year; a
+    suppressed school's figures are NULL (its students and school days stay)."""
+    return serving.rows(
+        "select school_year, school_id, school_name, students, school_days, "
+        "excused_absence_days, unexcused_absence_days, tardy_days, partial_days, "
+        "unrecorded_days, absence_days, absence_rate, is_suppressed "
+        f"from {ENGAGEMENT_BY_SCHOOL} "
+        "order by school_year, school_name, school_id"
+    )
 
 
 # -- Clever app usage ------------------------------------------------------------------

@@ -56,7 +56,7 @@
   const esc = (text) =>
     String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
   const N = (text) => ({ text: text, number: true });
-  const SUPPRESSED_CELL = (span) => ({ suppressed: true, span: span });
+  const SUPPRESSED_CELL = (span, text) => ({ suppressed: true, span: span, text: text });
   const ratio = (part, whole) => (whole > 0 ? part / whole : null);
 
   function addDays(iso, days) {
@@ -183,7 +183,7 @@
           row
             .map((cell) => {
               if (cell && cell.suppressed) {
-                return '<td class="suppressed" colspan="' + cell.span + '">' + esc(SUPPRESSED) + "</td>";
+                return '<td class="suppressed" colspan="' + cell.span + '">' + esc(cell.text || SUPPRESSED) + "</td>";
               }
               if (cell && cell.number) return '<td class="number">' + esc(cell.text) + "</td>";
               return "<td>" + esc(cell == null ? "" : cell) + "</td>";
@@ -462,6 +462,107 @@
     });
   }
 
+  // -- equity breakdowns and absence types ---------------------------------------------
+
+  const YEARS = D.years || [];
+  // A subgroup's category is suppressed when it has too few students, or with one
+  // (complementary suppression): the text says both, never which.
+  const PROTECTED = "suppressed (fewer than " + S.minimum + " students, or to protect a smaller group)";
+  const SUBGROUP_NAMES = {
+    race: "Race", primary_language: "Primary language", ell_status: "English learner status",
+    special_education: "Special education", low_income: "Low income",
+  };
+
+  /** The school year of the equity charts: the latest one the date range reaches. */
+  function selectedYear() {
+    if (WEEKS.length && D.weekYears && D.weekYears.length) return D.weekYears[state.to];
+    return YEARS.length - 1;
+  }
+
+  function subgroupCells() {
+    const picker = document.getElementById("equity-subgroup");
+    const subgroup = (D.subgroups || []).indexOf(picker ? picker.value : "");
+    const year = selectedYear();
+    const school = state.school === "" ? -1 : Number(state.school);
+    return (D.subgroupCells || [])
+      .filter((c) => c[0] === year && c[1] === school && c[2] === subgroup)
+      .map((c) => ({
+        value: c[3], suppressed: c[4] === 1, students: c[5], absent: c[6], days: c[7],
+        in_person: c[8], digital: c[9], hybrid: c[10], absence: c[11], excused: c[12], unexcused: c[13],
+      }));
+  }
+
+  function bySubgroup(id) {
+    const cells = subgroupCells();
+    const shown = cells.filter((c) => !c.suppressed);
+    const where = state.school === "" ? "the district" : schoolName(Number(state.school));
+    table(
+      id,
+      ["Category", "Students", "In-person rate", "Digital rate", "Hybrid rate", "Absence rate", "Chronically absent", "Excused absence days", "Unexcused absence days"],
+      cells.map((c) =>
+        c.suppressed
+          ? [c.value, SUPPRESSED_CELL(8, PROTECTED)]
+          : [c.value, N(num(c.students)), N(pct(c.in_person)), N(pct(c.digital)), N(pct(c.hybrid)), N(pct(c.absence)), N(num(c.absent)), N(num(c.excused)), N(num(c.unexcused))],
+      ),
+    );
+    const hidden = cells.filter((c) => c.suppressed).map((c) => c.value);
+    note(id, [
+      YEARS.length ? "School year " + YEARS[selectedYear()] + ", " + where + "." : "",
+      hidden.length ? "Not drawn, " + PROTECTED + ": " + hidden.join(", ") + "." : "",
+    ]);
+    if (!cells.length) return nothing(id, "no published category for this subgroup, school and school year.");
+    if (!shown.length) return nothing(id, "every category in the selection is suppressed.");
+    const traces = RATES.map(([key, title, color]) => ({
+      type: "bar", name: title, marker: { color: color },
+      x: shown.map((c) => c.value), y: shown.map((c) => c[key]),
+    }));
+    const values = [].concat.apply([], RATES.map(([key]) => shown.map((c) => c[key])));
+    draw(id, traces, Object.assign({ barmode: "group", yaxis: rateAxis(values, true), xaxis: { type: "category", automargin: true } }, targetLine("y")));
+  }
+
+  const ABSENCES = [
+    ["excused", "Excused absence", "#6baed6"],
+    ["unexcused", "Unexcused absence", "#d6604d"],
+    ["partialMissed", "Partial days (missed share)", "#fdae61"],
+  ];
+
+  function absenceTypes(id) {
+    const year = selectedYear();
+    const cells = (D.absenceCells || [])
+      .filter((c) => c[0] === year && schoolOk(c[1]))
+      .map((c) => ({
+        s: c[1], suppressed: c[2] === 1, students: c[3], days: c[4], excused: c[5], unexcused: c[6],
+        partial: c[7], tardy: c[8], unrecorded: c[9], absenceDays: c[10], absence: c[11],
+        partialMissed: c[2] === 1 ? null : c[10] - c[5] - c[6],
+      }));
+    const shown = cells.filter((c) => !c.suppressed);
+    table(
+      id,
+      ["School", "Students", "Student-days", "Excused absence days", "Unexcused absence days", "Partial days", "Missed share of partial days (days)", "Tardy days", "Unrecorded days", "Absence rate"],
+      cells.map((c) =>
+        c.suppressed
+          ? [schoolName(c.s), N(num(c.students)), N(num(c.days)), SUPPRESSED_CELL(7)]
+          : [schoolName(c.s), N(num(c.students)), N(num(c.days)), N(num(c.excused)), N(num(c.unexcused)), N(num(c.partial)), N(dec(c.partialMissed)), N(num(c.tardy)), N(num(c.unrecorded)), N(pct(c.absence))],
+      ),
+    );
+    note(id, [
+      YEARS.length ? "School year " + YEARS[year] + "." : "",
+      notDrawn(cells.filter((c) => c.suppressed).map((c) => schoolName(c.s))),
+    ]);
+    if (!cells.length) return nothing(id, "no school in the selection has school days in this school year.");
+    if (!shown.length) return nothing(id, "every school in the selection is suppressed.");
+    const traces = ABSENCES.map(([key, title, color]) => ({
+      type: "bar", name: title, marker: { color: color },
+      x: shown.map((c) => schoolName(c.s)), y: shown.map((c) => ratio(c[key], c.days)),
+      hovertemplate: "%{x}: %{y:.1%}<extra>" + title + "</extra>",
+    }));
+    draw(id, traces, {
+      barmode: "stack",
+      yaxis: { tickformat: ".0%", rangemode: "tozero", title: { text: "share of student-days" }, gridcolor: "#eee" },
+      xaxis: { type: "category", automargin: true },
+    });
+  }
+
   // -- headline figures ----------------------------------------------------------------
 
   function tile(name, value, share) {
@@ -633,6 +734,8 @@
     "digital-by-source": bySource,
     "digital-by-source-trend": bySourceTrend,
     "engagement-drop-by-school-grade": dropList,
+    "equity-by-subgroup": bySubgroup,
+    "absence-types-by-school": absenceTypes,
     "clever-usage-by-school": cleverBySchool,
     "clever-top-resources": cleverTop,
     "clever-daily-usage": cleverDaily,
@@ -646,6 +749,7 @@
     if (WEEKS.length) {
       parts.push("weeks of " + WEEKS[state.from] + " to " + WEEKS[state.to] + " (" + (state.to - state.from + 1) + " weeks)");
     }
+    if (YEARS.length && D.subgroupCells) parts.push("school year " + YEARS[selectedYear()] + " in the equity charts");
     return "Showing " + parts.join(", ") + ".";
   }
 
@@ -690,7 +794,13 @@
     update();
   }
 
-  for (const id of ["filter-school", "filter-grade", "filter-from", "filter-to", "trend-rate"]) {
+  const subgroupPicker = document.getElementById("equity-subgroup");
+  if (subgroupPicker) {
+    subgroupPicker.innerHTML = (D.subgroups || [])
+      .map((name) => '<option value="' + esc(name) + '">' + esc(SUBGROUP_NAMES[name] || name) + "</option>")
+      .join("");
+  }
+  for (const id of ["filter-school", "filter-grade", "filter-from", "filter-to", "trend-rate", "equity-subgroup"]) {
     const element = document.getElementById(id);
     if (element) element.addEventListener("change", update);
   }

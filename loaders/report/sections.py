@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from loaders.report import queries
@@ -19,6 +20,7 @@ from loaders.report.charts import (
     CLEVER_CHARTS,
     DIGITAL_CHARTS,
     DROP_CHARTS,
+    EQUITY_CHARTS,
     HYBRID_CHARTS,
     Chart,
 )
@@ -95,12 +97,20 @@ digital activity from Clever (daily participation and resource usage), Microsoft
 Education Insights, i-Ready (completed lessons) and Microsoft Graph (Microsoft 365 and
 Teams usage), joined on one student key. {delivered}</p>
 <dl class="definitions">
-<dt>School day</dt><dd>A date on which the SIS holds at least one attendance record
-for the student.</dd>
-<dt>Present in person</dt><dd>At least one of that day's records is coded P.</dd>
+<dt>School day</dt><dd>An instructional day of the student's school (a day the
+school recorded attendance for most of its students, less closures) within the
+student's enrollment. A school day without a record for the student is missing data,
+not a day off.</dd>
+<dt>Present in person</dt><dd>At least one of that day's records has a code that
+means in person (present, tardy, school activity, partial day; the district's
+attendance codes table says which).</dd>
+<dt>Absence types</dt><dd>Each code is present, tardy, partial day (with the share
+of the day missed), excused or unexcused absence. Absence days are excused and
+unexcused days plus the missed share of partial days.</dd>
 <dt>Digitally active</dt><dd>At least one activity row that day that shows use:
 Clever active or logged in, a Clever resource opened, any Insights signal, a completed
-i-Ready lesson, Microsoft 365 or Teams used.</dd>
+i-Ready lesson, Microsoft 365 or Teams used (Microsoft Graph's reports cover a period:
+they count on the user's last activity date).</dd>
 <dt>Categories</dt><dd>Each student's school day is <em>in person and digital</em>,
 <em>in person only</em>, <em>digital only</em> or <em>not engaged</em>; charts show
 each as a share of student-days, so schools of any size compare.</dd>
@@ -108,10 +118,20 @@ each as a share of student-days, so schools of any size compare.</dd>
 <em>digital rate</em> = digitally active school days / school days; <em>hybrid
 rate</em> = school days present or digitally active / school days; pooled over the
 students and days of a group. The target line is {target} in person.</dd>
-<dt>Chronically absent</dt><dd>A student whose in-person rate is below {threshold}
-once they have at least {config.chronic_min_days} school days; shares are of the
-students with at least {config.chronic_min_days} school days. Over every school day
-to date, so the date range does not change it.</dd>
+<dt>Chronically absent</dt><dd>A student who attended less than {threshold} of
+their school days in a school year (excused and unexcused absences both count) once
+they have at least {config.chronic_min_days} school days; shares are of the students
+with at least {config.chronic_min_days} school days. Over every school day of the
+year to date, so the date range does not change it.</dd>
+<dt>School years</dt><dd>From July to June, named by the year they end in. A student
+enrolled in two school years counts once in each: the headline figures count
+student-years. The equity charts show one school year: the latest the date range
+reaches.</dd>
+<dt>Subgroups</dt><dd>Race, primary language, English learner status, special
+education and low income, from the student information system. Shown only as
+categories of a group: a category of fewer than {minimum} students is suppressed,
+and so is the next smallest category beside it, so that no suppressed figure can be
+worked out from the others and a total.</dd>
 <dt>Engagement drop</dt><dd>The early-warning list: {drop}. The report shows counts
 by school and grade and which channel dropped (in person, digital, both); the list of
 students is for the data team.</dd>
@@ -205,12 +225,15 @@ class Keys:
         self.weeks: set[str] = set()
 
     def add(self, row: dict[str, Any]) -> None:
-        school = row["school_id"]
-        if school not in self.schools or not self.schools[school]:
-            self.schools[school] = row.get("school_name") or school or "(no school)"
+        self.add_school(row)
         self.grades.add(row["grade"])
         if row.get("week_start") is not None:
             self.weeks.add(row["week_start"].isoformat())
+
+    def add_school(self, row: dict[str, Any]) -> None:
+        school = row["school_id"]
+        if school not in self.schools or not self.schools[school]:
+            self.schools[school] = row.get("school_name") or school or "(no school)"
 
     def freeze(self) -> None:
         self.school_list = sorted(
@@ -263,7 +286,16 @@ def hybrid_sections(serving: Serving, config: Settings) -> list[Section]:
         "Students whose engagement fell recently, counted by school and grade, with "
         "the channel that dropped.",
     )
+    equity = Section(
+        "equity",
+        "Equity and absence types",
+        "Engagement and absence by student subgroup (race, primary language, English "
+        "learner status, special education, low income), district-wide or per "
+        "school, and absence by type (excused, unexcused, partial days) per school. "
+        "Subgroups appear only as categories of a group, never beside a student.",
+    )
     overview.missing = _missing(serving, queries.HYBRID_TABLES)
+    equity.missing = _missing(serving, queries.EQUITY_TABLES)
     digital.missing = _missing(serving, queries.SOURCE_TABLES)
     drop.missing = _missing(serving, (queries.DROP_VIEW, queries.STUDENT_ENGAGEMENT))
     keys = Keys()
@@ -277,10 +309,82 @@ def hybrid_sections(serving: Serving, config: Settings) -> list[Section]:
     )
     drops = queries.drop_cells(serving, config) if not drop.missing else []
     sources = queries.source_cells(serving) if not digital.missing else []
+    subgroups = (
+        queries.subgroup_cells(serving) if serving.has(queries.SUBGROUP_VIEW) else []
+    )
+    absences = (
+        queries.absence_cells(serving)
+        if serving.has(queries.ENGAGEMENT_BY_SCHOOL)
+        else []
+    )
     for row in (*weeks, *students, *drops):
         keys.add(row)
+    for row in (*absences, *(row for row in subgroups if row["school_id"])):
+        keys.add_school(row)
     keys.freeze()
     data: dict[str, Any] = keys.data()
+    week_years = {row["week_start"].isoformat(): row["school_year"] for row in weeks}
+    years = sorted(
+        {*week_years.values(), *(row["school_year"] for row in (*subgroups, *absences))}
+    )
+    data["years"] = [str(year) for year in years]
+    data["weekYears"] = [years.index(week_years[week]) for week in keys.week_list]
+    if not equity.missing:
+        equity.charts += EQUITY_CHARTS
+        names = sorted(
+            {row["subgroup"] for row in subgroups},
+            key=lambda name: (
+                SUBGROUP_ORDER.index(name) if name in SUBGROUP_ORDER else 99,
+                name,
+            ),
+        )
+        data["subgroups"] = names
+        data["subgroupCells"] = [
+            [
+                years.index(row["school_year"]),
+                keys.s(row) if row["scope"] == "school" else -1,
+                names.index(row["subgroup"]),
+                row["subgroup_value"],
+                int(row["is_suppressed"]),
+                *(
+                    _plain(row[column])
+                    for column in (
+                        "students",
+                        "chronically_absent_students",
+                        "school_days",
+                        "in_person_rate",
+                        "digital_rate",
+                        "hybrid_rate",
+                        "absence_rate",
+                        "excused_absence_days",
+                        "unexcused_absence_days",
+                    )
+                ),
+            ]
+            for row in subgroups
+        ]
+        data["absenceCells"] = [
+            [
+                years.index(row["school_year"]),
+                keys.s(row),
+                int(row["is_suppressed"]),
+                *(
+                    _plain(row[column])
+                    for column in (
+                        "students",
+                        "school_days",
+                        "excused_absence_days",
+                        "unexcused_absence_days",
+                        "partial_days",
+                        "tardy_days",
+                        "unrecorded_days",
+                        "absence_days",
+                        "absence_rate",
+                    )
+                ),
+            ]
+            for row in absences
+        ]
     if weeks:
         overview.charts += HYBRID_CHARTS
         data["weekCells"] = [
@@ -338,7 +442,21 @@ def hybrid_sections(serving: Serving, config: Settings) -> list[Section]:
             for row in sources
         ]
     overview.data = data
-    return [overview, digital, drop]
+    return [overview, digital, drop, equity]
+
+
+SUBGROUP_ORDER = (
+    "race",
+    "primary_language",
+    "ell_status",
+    "special_education",
+    "low_income",
+)
+
+
+def _plain(value: Any) -> Any:
+    """A published number as JSON holds it (a DECIMAL as a float)."""
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def _source_order(name: str) -> tuple[int, str]:
@@ -427,7 +545,8 @@ def tile_definitions(config: Settings) -> dict[str, str]:
     days = config.chronic_min_days
     return {
         "students": "Students in the Insights roster or the SIS attendance, "
-        "in the school and grade selected.",
+        "in the school and grade selected; a student of two school years counts "
+        "in each.",
         "in-person": f"Present school days / school days, in the selection "
         f"(dates too). Target {target}.",
         "chronic": f"In-person rate below {threshold} once a student has {days} "

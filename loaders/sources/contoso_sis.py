@@ -18,9 +18,11 @@ Column names follow the files. OEA's metadata.csv lists the columns of
 studentsectionmark under the name studentdemographics and vice versa; the files are
 the authority here (demographics carry `SIS ID`, section marks carry grades).
 
-Attendance codes are P (present) or A (absent); a record with any other code is
-rejected with its line, so a new code cannot silently count as an absence. Dates come
-as 2022-01-03 or 8/15/2020 (both appear in OEA's batches).
+Attendance codes load as delivered (OEA's P and A, and whatever else a SIS uses:
+tardy, excused, half day, ...). dbt classifies them with the `attendance_codes` seed;
+a code the seed does not list is a finding there (the record stays, counted as
+neither present nor absent), never a silent absence. Dates come as 2022-01-03 or
+8/15/2020 (both appear in OEA's batches).
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ from loaders.specs import (
     Layout,
     RawTable,
     Source,
-    one_of,
 )
 
 YES_NO = Check(
@@ -117,7 +118,7 @@ STUDENT_ATTENDANCE = RawTable(
         Column("all_day", YES_NO),
         Column("Period", INTEGER),
         Column("section_id"),
-        Column("AttendanceCode", one_of("P", "A")),
+        Column("AttendanceCode"),
         Column("PresenceFlag", BOOLEAN),
         Column("attendance_status"),
         Column("attendance_type"),

@@ -26,7 +26,10 @@ its version from the latest snapshot. Each roster entity loads into its own raw
 table (AadUser into raw_insights.aad_user, ...); the entities dbt reads are declared
 below so their tables exist before the first export.
 
-A row with more fields than its schema is rejected with its line. A row whose trailing
+A row with more fields than its schema is rejected with its line. (roster.v0.3.2
+leaves LastSeenDateTime out of PersonDemographicRace, PersonDemographicEthnicity and
+PersonDemographicPersonFlag, whose rows carry it after FirstSeenDateTime, as every other
+entity's do: it is put back there.) A row whose trailing
 fields are missing (OEA's published AadUser rows have 12 of the schema's 13 fields)
 reads them as NULL; the manifest counts such rows in `rows_padded`.
 
@@ -175,6 +178,31 @@ ROSTER_TABLES = {
             *_first_last_seen(),
             description="Schools and the district.",
             key=("Id",),
+        ),
+        *(
+            _declared(
+                f"person_demographic_{kind}",
+                Column("Id", required=True),
+                Column("PersonId", required=True),
+                Column(ref_column),
+                *_first_last_seen(),
+                description=description,
+                key=("Id",),
+            )
+            for kind, ref_column, description in (
+                ("race", "RefRaceId", "A person's race (one row per race)."),
+                (
+                    "ethnicity",
+                    "RefEthnicityId",
+                    "A person's ethnicity (Hispanic or Latino).",
+                ),
+                (
+                    "person_flag",
+                    "RefPersonFlagId",
+                    "A flag on a person: English learner, IEP, free or reduced "
+                    "lunch, ...",
+                ),
+            )
         ),
         _declared(
             "ref_definition",
@@ -343,12 +371,41 @@ def _only_schema(root: Path, kind: str) -> Path:
     return candidates[0]
 
 
+# roster.v0.3.2 leaves LastSeenDateTime out of these entities, but the export writes it
+# after FirstSeenDateTime, as for every other entity (OEA's sample: five fields a row;
+# OEA's metadata.csv lists it): read by the schema alone, a row would put the last-seen
+# date in PersonId and the person's id in the reference column.
+_LAST_SEEN_LEFT_OUT = frozenset(
+    {
+        "persondemographicrace",
+        "persondemographicethnicity",
+        "persondemographicpersonflag",
+    }
+)
+
+
 def _entity_attributes(path: Path, entity: str) -> tuple[_Attribute, ...] | None:
     definitions = _definitions(str(path), path.stat().st_mtime_ns)
     for name, attributes in definitions.items():
         if name.lower() == entity.lower():
-            return attributes
+            return _with_last_seen(name, attributes)
     return None
+
+
+def _with_last_seen(
+    entity: str, attributes: tuple[_Attribute, ...]
+) -> tuple[_Attribute, ...]:
+    names = [attribute.name for attribute in attributes]
+    if (
+        entity.lower() not in _LAST_SEEN_LEFT_OUT
+        or "LastSeenDateTime" in names
+        or "FirstSeenDateTime" not in names
+    ):
+        return attributes
+    after = names.index("FirstSeenDateTime") + 1
+    first_seen = attributes[after - 1]
+    last_seen = _Attribute("LastSeenDateTime", first_seen.data_type)
+    return (*attributes[:after], last_seen, *attributes[after:])
 
 
 @lru_cache(maxsize=64)

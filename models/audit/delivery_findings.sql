@@ -34,6 +34,15 @@ flags as (
     from {{ ref('stg_loader__flags') }}
 ),
 
+unknown_codes as (
+    select
+        file_path,
+        rows_affected,
+        first_line,
+        first_lines
+    from {{ ref('attendance_code_findings') }}
+),
+
 lines as (
     select
         file_id,
@@ -74,10 +83,29 @@ file_problems as (
     where is_finding and reason is not null
 ),
 
+code_findings as (
+    -- found by dbt, not the loader: the records load and stay in staging
+    select
+        files.file_id,
+        'flagged' as finding_kind,
+        'AttendanceCode not in the attendance_codes seed' as rule,
+        cast(sum(unknown_codes.rows_affected) as bigint) as rows_affected,
+        min(unknown_codes.first_line) as first_line,
+        min(unknown_codes.first_lines) as first_lines
+    from unknown_codes
+    inner join files
+        on
+            unknown_codes.file_path = files.file_path
+            and files.delivery_status = 'in use'
+    group by files.file_id
+),
+
 findings as (
     select * from by_rule
     union all
     select * from file_problems
+    union all
+    select * from code_findings
 ),
 
 final as (

@@ -4,6 +4,14 @@
         incremental_strategy='delete+insert',
         unique_key='_source_file',
         on_schema_change='fail',
+        post_hook="{{ forget_emptied_files([
+            ref('int_clever__daily_participation_activity'),
+            ref('int_clever__resource_usage_activity'),
+            ref('int_insights__activity'),
+            ref('int_graph__m365_app_activity'),
+            ref('int_graph__teams_activity'),
+            ref('int_iready__lesson_activity'),
+        ]) }}",
     )
 }}
 

@@ -1,6 +1,8 @@
 {#
     Digital activity of each student: one row per student per date with at least one
-    digital_activity row. Digitally active when a row shows use by its source's rule
+    digital_activity row, on the day the row's use counts (`activity_date`: the
+    event's date, except Graph's period reports, which count on their
+    lastActivityDate rather than the refresh date digital_activity keeps). Digitally active when a row shows use by its source's rule
     (design.md), decided in the source's int_*_activity model as `shows_use`:
     Clever daily participation active or with logins; Clever resource usage with
     accesses; any Insights signal; an i-Ready completed lesson; Graph `used` or a
@@ -20,11 +22,11 @@ with signals as (
         time_on_task_sec,
         num_access,
         shows_use,
-        cast(event_time as date) as activity_date
+        activity_date
     from {{ ref('digital_activity_signals') }}
     where
         exclusion_reason is null
-        and event_time is not null
+        and activity_date is not null
 ),
 
 actor_keys as (
@@ -100,6 +102,7 @@ final as (
     select
         student_id_pseudonym,
         activity_date,
+        {{ school_year('activity_date') }} as school_year,
         activity_rows,
         cast(active_rows as bigint) as active_rows,
         cast(accesses as bigint) as accesses,

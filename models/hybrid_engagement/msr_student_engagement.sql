@@ -1,7 +1,9 @@
 {#
-    The measures of each student: one row per student of dim_student, with their
-    school days, present, digital and engaged days, the three rates, the
-    chronic-absence flag and OEA's two averages (Student_pseudo). Students without
+    The measures of each student over every school year the warehouse holds: one
+    row per student of dim_student, with their school days, present, digital and
+    engaged days, the three rates, the chronic-absence flag and OEA's two averages
+    (Student_pseudo, which has no school year). Per school year:
+    msr_student_year_engagement. Students without
     digital activity or without attendance stay, with zero days (and NULL rates
     when they have no school day).
 #}
@@ -14,6 +16,8 @@ with students as (
 daily as (
     select
         student_id_pseudonym,
+        attendance_type,
+        absence_fraction,
         is_present,
         is_digitally_active,
         is_engaged,
@@ -40,7 +44,8 @@ digital as (
 daily_by_student as (
     select
         student_id_pseudonym,
-        {{ hybrid_category_measures(student_count=false) }}
+        {{ hybrid_category_measures(student_count=false) }},
+        {{ absence_type_measures() }}
     from daily
     group by student_id_pseudonym
 ),
@@ -87,6 +92,7 @@ joined as (
         coalesce(daily_by_student.in_person_only_days, 0) as in_person_only_days,
         coalesce(daily_by_student.digital_only_days, 0) as digital_only_days,
         coalesce(daily_by_student.not_engaged_days, 0) as not_engaged_days,
+        coalesce(daily_by_student.absence_days, 0) as absence_days,
         coalesce(digital_by_student.digital_activity_dates, 0)
             as digital_activity_dates
     from students
@@ -116,13 +122,8 @@ final as (
         in_person_rate,
         digital_rate,
         hybrid_rate,
-        -- exact: the threshold is a decimal, the days are integers
-        coalesce(
-            school_days >= {{ var('chronic_absence_min_school_days') }}
-            and present_days
-            < {{ var('chronic_absence_threshold') }} * school_days,
-            false
-        ) as is_chronically_absent,
+        {{ chronically_absent('school_days', 'absence_days') }}
+            as is_chronically_absent,
         -- OEA's averages (Student_pseudo); the digital one corrected, see its docs
         cast(coded_p_records as double)
         / nullif(attendance_records, 0) as average_attendance_in_person,

@@ -1,13 +1,14 @@
 {#
     Hybrid engagement per school and school day: students with a school
     day that day, student-days in each category and the pooled rates. Students
-    count in their school of dim_student.
+    count in their school of the school year (dim_student_year).
 #}
 
 with daily as (
     select
         student_id_pseudonym,
         school_id,
+        school_year,
         attendance_date,
         is_present,
         is_digitally_active,
@@ -20,17 +21,19 @@ schools as (
     select distinct
         school_id,
         school_name
-    from {{ ref('int_hybrid_engagement__students') }}
+    from {{ ref('dim_student_year') }}
 ),
 
 daily_by_school as (
     select
         school_id,
+        school_year,
         attendance_date,
         {{ hybrid_category_measures() }}
     from daily
     group by
         school_id,
+        school_year,
         attendance_date
 ),
 
@@ -38,6 +41,7 @@ final as (
     select
         daily_by_school.school_id,
         schools.school_name,
+        daily_by_school.school_year,
         daily_by_school.attendance_date,
         daily_by_school.students,
         daily_by_school.school_days,

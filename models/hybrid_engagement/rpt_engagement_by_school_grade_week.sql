@@ -1,7 +1,7 @@
 {#
     Hybrid engagement per school, grade and week (Monday): students with a school
     day that week, student-days in each category and the pooled rates. Students
-    count in their school and grade of dim_student.
+    count in their school and grade of the school year (dim_student_year).
 #}
 
 with daily as (
@@ -9,6 +9,7 @@ with daily as (
         student_id_pseudonym,
         school_id,
         grade,
+        school_year,
         week_start,
         is_present,
         is_digitally_active,
@@ -21,19 +22,21 @@ schools as (
     select distinct
         school_id,
         school_name
-    from {{ ref('int_hybrid_engagement__students') }}
+    from {{ ref('dim_student_year') }}
 ),
 
 weekly as (
     select
         school_id,
         grade,
+        school_year,
         week_start,
         {{ hybrid_category_measures() }}
     from daily
     group by
         school_id,
         grade,
+        school_year,
         week_start
 ),
 
@@ -42,6 +45,7 @@ final as (
         weekly.school_id,
         schools.school_name,
         weekly.grade,
+        weekly.school_year,
         weekly.week_start,
         weekly.students,
         weekly.school_days,

@@ -4,22 +4,42 @@
     `engagement_drop_min_points` points against the
     `engagement_drop_previous_school_weeks` school weeks before them, with at least
     `engagement_drop_min_school_days` school days in each window, and which channel
-    dropped. School weeks are the weeks (Monday to Sunday) in which the SIS holds
-    any attendance record, counted back from the latest.
+    dropped. School weeks are the weeks (Monday to Sunday) of the latest school
+    year with any school day, counted back from the latest: a drop is about this
+    year, never a comparison across a summer.
 #}
 
 {%- set recent_weeks = var('engagement_drop_recent_school_weeks') %}
 {%- set previous_weeks = var('engagement_drop_previous_school_weeks') %}
 {%- set min_points = var('engagement_drop_min_points') %}
 
-with daily as (
+with all_days as (
     select
         student_id_pseudonym,
+        school_year,
         week_start,
         is_present,
         is_digitally_active,
         is_engaged
     from {{ ref('fct_hybrid_engagement_daily') }}
+),
+
+latest_year as (
+    select max(school_year) as school_year
+    from all_days
+),
+
+daily as (
+    select
+        all_days.student_id_pseudonym,
+        all_days.school_year,
+        all_days.week_start,
+        all_days.is_present,
+        all_days.is_digitally_active,
+        all_days.is_engaged
+    from all_days
+    inner join latest_year
+        on all_days.school_year = latest_year.school_year
 ),
 
 students as (
@@ -41,6 +61,7 @@ school_weeks as (
 windowed as (
     select
         daily.student_id_pseudonym,
+        daily.school_year,
         daily.is_present,
         daily.is_digitally_active,
         daily.is_engaged,
@@ -57,6 +78,7 @@ windowed as (
 windows_by_student as (
     select
         student_id_pseudonym,
+        max(school_year) as school_year,
         sum(case when time_window = 'previous' then 1 else 0 end) as previous_days,
         sum(case when time_window = 'recent' then 1 else 0 end) as recent_days,
         sum(
@@ -113,6 +135,7 @@ eligible as (
 final as (
     select
         eligible.student_id_pseudonym,
+        eligible.school_year,
         students.school_id,
         students.school_name,
         students.grade,

@@ -9,12 +9,13 @@ What tests share besides fixtures is in the helpers package.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-from helpers.cli import TEST_SALT, ok, run_cli, with_findings
+from helpers.cli import DBT_TARGET, TEST_SALT, ok, run_cli, with_findings
 from helpers.district import (
     FEW_STUDENTS,
     MIXED_CASE_VIEW,
@@ -118,8 +119,14 @@ def published_district(tmp_path_factory: pytest.TempPathFactory) -> PublishedDis
                 "group by sis_id_pseudonym"
             )
         ok(run_cli("publish", data_dir=district.data_dir))
+        shutil.copyfile(DBT_TARGET / "manifest.json", folder / "manifest.json")
 
     folder = shared_folder(tmp_path_factory, "published", build)
+    # `publish` reads dbt's manifest from this worker's target folder: a worker that
+    # has not run dbt yet publishes copies of this district with the build's manifest
+    if not (DBT_TARGET / "manifest.json").exists():
+        DBT_TARGET.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(folder / "manifest.json", DBT_TARGET / "manifest.json")
     return PublishedDistrict(
         folder / "district", (folder / "pipeline_output.txt").read_text()
     )

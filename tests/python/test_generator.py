@@ -99,22 +99,31 @@ def test_header_matches_oea_published_sample(
 
 
 def test_size_options_scale_the_district(tmp_path: Path) -> None:
-    # GIVEN a district of 40 students in 2 schools over 5 school days
+    # GIVEN a district of 40 students in 2 schools over 5 school days a year, for
+    # the default two school years
     district = generate(
         tmp_path / "d", "--students", "40", "--schools", "2", "--days", "5"
     )
     student_files = district.files("clever/daily-participation/*-students.csv")
-    # THEN each day's students file lists all 40 students once
+    this_year = [path for path in student_files if path.name[:10] >= "2024-09-03"]
+    last_year = [path for path in student_files if path.name[:10] < "2024-09-03"]
+    # THEN each day's students file lists each student enrolled that day once:
+    # all 40 on the first day of this year, fewer last year (this year's freshmen
+    # were not in high school yet)
     for path in student_files:
         ids = [row["sis_id"] for row in csv_rows(path)]
-        assert len(ids) == 40 and len(set(ids)) == 40
+        assert len(ids) == len(set(ids))
+    assert len({row["sis_id"] for row in csv_rows(this_year[0])}) == 40
+    last = {row["sis_id"] for row in csv_rows(last_year[0])}
+    assert 0 < len(last) < 40
     # AND the students attend 2 schools
     rows = district.rows("clever/daily-participation/*-students.csv")
     assert len({row["school_name"] for row in rows}) == 2
-    # AND the calendar covers at least 5 weekdays and ends on a weekday
-    days = sorted(date.fromisoformat(p.name[:10]) for p in student_files)
-    assert sum(1 for d in days if d.isoweekday() <= 5) >= 5
-    assert days[-1].isoweekday() <= 5
+    # AND each year's calendar covers at least 5 weekdays and ends on a weekday
+    for files in (this_year, last_year):
+        days = sorted(date.fromisoformat(p.name[:10]) for p in files)
+        assert sum(1 for d in days if d.isoweekday() <= 5) >= 5
+        assert days[-1].isoweekday() <= 5
 
 
 def test_resource_usage_agrees_with_participation(small_district: District) -> None:
@@ -149,8 +158,9 @@ def test_every_source_is_written_as_delivered(small_district: District) -> None:
         (landing / "insights/schema/roster.v0.3.2.cdm.json").read_text()
     )
     widths = {d["entityName"]: len(d["hasAttributes"]) for d in schema["definitions"]}
+    # (one at the start of last school year, two this year: start and mid-term)
     snapshots = sorted(landing.glob("insights/roster/*"))
-    assert len(snapshots) == 2
+    assert len(snapshots) == 3
     for snapshot in snapshots:
         assert (snapshot / "snapshot.roster.manifest.cdm.json").is_file()
         for entity, width in widths.items():
@@ -218,20 +228,34 @@ def test_the_district_varies_like_a_real_one(tmp_path: Path) -> None:
     lessons = {row["Student ID"] for row in district.rows("iready/*/*.csv")}
     # THEN some students are never present, and some never digitally active in any
     # source
-    never_present = [s for s, seen in codes.items() if seen == {"A"}]
+    absences = {"A", "E", "U"}
+    never_present = [s for s, seen in codes.items() if seen <= absences]
     never_online = [
         s for s, was in active.items() if not was and s not in signals | lessons
     ]
     assert 0 < len(never_present) < 40 and 0 < len(never_online) < 60
+    # AND the SIS uses several codes: present, tardy, a school activity, half days,
+    # leaving early, excused, unexcused and plain absences
+    assert set().union(*codes.values()) == {"P", "T", "S", "H", "L", "E", "U", "A"}
+    # AND two school years lie side by side
+    assert {row["school_year"] for row in attendance} == {"2024", "2025"}
     # AND nobody has attendance on a weekend or a holiday; weekdays do go missing
     days = {date.fromisoformat(row["attendance_date"]) for row in attendance}
     assert all(day.isoweekday() < 6 for day in days)
-    first, last = min(days), max(days)
+    this_year = {day for day in days if day >= date(2024, 7, 1)}
+    first, last = min(this_year), max(this_year)
     weekdays = {
         first + timedelta(n)
         for n in range((last - first).days + 1)
         if (first + timedelta(n)).isoweekday() < 6
     }
-    assert days < weekdays
+    assert this_year < weekdays
+    # AND one school was closed on a day the others had school
+    by_school: dict[str, set[date]] = {}
+    for row in attendance:
+        day = date.fromisoformat(row["attendance_date"])
+        by_school.setdefault(row["school_id"], set()).add(day)
+    closed = [school for school, seen in by_school.items() if this_year - seen]
+    assert len(closed) == 1
     # AND some students take attendance per period (two records a day)
     assert {row["all_day"] for row in attendance} == {"Yes", "No"}

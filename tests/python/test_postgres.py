@@ -172,7 +172,7 @@ def test_publish_copies_every_serving_table_into_postgres(
         assert postgres.rows(f"select count(*) from {name}") == [[str(rows)]]
     # AND a metric equals the delivered files': students' logins per school
     logins: Counter[str] = Counter()
-    # (the delivered files: the copy has no landing folder)
+    # (the delivered files are the shared district's: the copy has no landing)
     for row in published_district.rows("clever/daily-participation/*-students.csv"):
         logins[row["school_name"]] += int(row["num_logins"])
     per_school = postgres.rows(

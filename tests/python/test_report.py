@@ -14,7 +14,7 @@ import json
 import re
 import shutil
 import stat
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +51,8 @@ CHARTS = (
     "digital-by-source",
     "digital-by-source-trend",
     "engagement-drop-by-school-grade",
+    "equity-by-subgroup",
+    "absence-types-by-school",
     "clever-usage-by-school",
     "clever-top-resources",
     "clever-daily-usage",
@@ -162,6 +164,11 @@ class Published:
                 continue
             groups[row["school_name"], row["grade"]].append(row)
         shown = {key: members for key, members in groups.items() if len(members) >= 10}
+        # (the drop list's groups are those of its school year)
+        sizes = Counter(
+            (row["school_name"], row["grade"], row["school_year"])
+            for row in self.students
+        )
         eligible = [s for m in shown.values() for s in m if s["school_days"] >= 10]
         return {
             "students": sum(len(members) for members in groups.values()),
@@ -171,7 +178,10 @@ class Published:
                 s["present_days"] * 100 >= 90 * s["school_days"] for s in eligible
             ),
             "flagged": sum(
-                (row["school_name"], row["grade"]) in shown for row in self.drops
+                sizes[row["school_name"], row["grade"], row["school_year"]] >= 10
+                for row in self.drops
+                if (not school or row["school_name"] == school)
+                and (not grade or row["grade"] == grade)
             ),
             "any_shown": bool(shown),
         }
@@ -391,15 +401,6 @@ def test_report_draws_every_chart_offline_with_the_published_numbers(
                 },
                 rel=1e-12,
             )
-    # AND a grade none of whose groups is suppressed shows exactly the published
-    # by-grade row (the first grade: 9)
-    grade = rows(
-        serving, f"select * from {HYBRID}.engagement_by_grade where grade = '9'"
-    )[0]
-    rates = charts["hybrid-rates-by-grade"]["data"]
-    assert [trace["y"][trace["x"].index("9")] for trace in rates] == pytest.approx(
-        [grade["in_person_rate"], grade["digital_rate"], grade["hybrid_rate"]]
-    )
     # AND categories are shares of student-days, adding up to 1 per school
     shares = charts["hybrid-categories-by-school"]["data"]
     for n in range(len(shares[0]["x"])):
@@ -477,6 +478,35 @@ def test_report_draws_every_chart_offline_with_the_published_numbers(
             heatmap["x"].index(row["school_name"])
         ]
         assert z == pytest.approx(row["students"] / school_students[row["school_name"]])
+    # AND, over the weeks of one school year, a grade none of whose groups is
+    # suppressed that year shows exactly the published by-grade row of that year
+    whole = sorted(
+        (row["school_year"], row["grade"])
+        for row in rows(
+            serving,
+            f"select school_year, grade from {WEEKS_TABLE} group by all "
+            "having not bool_or(is_suppressed)",
+        )
+    )
+    assert whole
+    year, grade = whole[-1]
+    weeks = [
+        n
+        for n, row in enumerate(published.week_starts)
+        if any(
+            w["week_start"] == row and w["school_year"] == year for w in published.weeks
+        )
+    ]
+    report.choose(**{"from": str(weeks[0]), "to": str(weeks[-1])})
+    (by_grade,) = rows(
+        serving,
+        f"select * from {HYBRID}.engagement_by_grade "
+        f"where grade = '{grade}' and school_year = {year}",
+    )
+    rates = report.charts()["hybrid-rates-by-grade"]["data"]
+    assert [trace["y"][trace["x"].index(grade)] for trace in rates] == pytest.approx(
+        [by_grade["in_person_rate"], by_grade["digital_rate"], by_grade["hybrid_rate"]]
+    )
 
 
 def test_filters_change_every_chart(mixed_district: District, open_report: Any) -> None:
@@ -497,7 +527,9 @@ def test_filters_change_every_chart(mixed_district: District, open_report: Any) 
         assert after[chart_id]["data"] != before[chart_id]["data"], chart_id
     rates = after["hybrid-rates-by-school"]["data"]
     assert {tuple(trace["x"]) for trace in rates} == {(school,)}
-    expected = published.pooled(school, None, (0, 3))["school"][school]
+    expected = published.pooled(school, None, (0, len(published.week_starts) - 1))[
+        "school"
+    ][school]
     assert [trace["y"][0] for trace in rates] == pytest.approx(list(expected.values()))
     assert [t["name"] for t in after["hybrid-trend-by-school"]["data"]] == [school]
     assert after["clever-usage-by-school"]["data"][0]["x"] == [school]
@@ -513,7 +545,9 @@ def test_filters_change_every_chart(mixed_district: District, open_report: Any) 
     rates = report.charts()["hybrid-rates-by-grade"]["data"]
     # THEN the by-grade chart shows that grade of that school only
     assert {tuple(trace["x"]) for trace in rates} == {("9",)}
-    expected = published.pooled(school, "9", (0, 3))["grade"]["9"]
+    expected = published.pooled(school, "9", (0, len(published.week_starts) - 1))[
+        "grade"
+    ]["9"]
     assert [trace["y"][0] for trace in rates] == pytest.approx(list(expected.values()))
     assert report.tiles()["students"]["value"] == (
         f"{published.tiles(school, '9')['students']:,}"
@@ -643,6 +677,122 @@ def test_suppression_holds_under_every_combination_of_filters(
                     assert after == [], cells
         checked += 1
     assert checked == len(schools) * len(grades) * len(spans) >= 150
+    assert report.errors == [] and report.outside == []
+
+
+PROTECTED = f"suppressed (fewer than {MINIMUM} students, or to protect a smaller group)"
+
+
+def test_equity_panels_show_the_published_cells_and_never_a_suppressed_one(
+    mixed_district: District, open_report: Any
+) -> None:
+    # GIVEN the published equity cells and schools' absence types of a district
+    # whose subgroups have categories on both sides of the minimum
+    report_file = mixed_district.data_dir / "report" / "index.html"
+    cells = rows(
+        mixed_district.serving, f"select * from {HYBRID}.engagement_by_subgroup"
+    )
+    schools = rows(
+        mixed_district.serving, f"select * from {HYBRID}.engagement_by_school"
+    )
+    years = sorted({row["school_year"] for row in cells})
+    assert len(years) >= 2
+    assert any(row["is_suppressed"] for row in cells)
+    data = page_data(report_file)
+    # THEN the page holds no figure of a suppressed category
+    for cell in data["subgroupCells"]:
+        assert (cell[4] == 1) == (cell[5:] == [None] * 9), cell
+    for cell in data["absenceCells"]:
+        if cell[2] == 1:
+            assert cell[5:] == [None] * 9, cell
+
+    def shown(year: int, school: str | None, subgroup: str) -> dict[str, list]:
+        return {
+            row["subgroup_value"]: row
+            for row in cells
+            if row["school_year"] == year
+            and row["subgroup"] == subgroup
+            and (row["school_name"] == school if school else row["scope"] == "district")
+        }
+
+    # WHEN the report is drawn, each subgroup picked in turn (all schools, all weeks:
+    # the latest school year)
+    report = open_report(report_file)
+    for subgroup in data["subgroups"]:
+        report.page.select_option("#equity-subgroup", subgroup)
+        report._wait()
+        chart = report.charts()["equity-by-subgroup"]
+        want = shown(years[-1], None, subgroup)
+        published = {k: row for k, row in want.items() if not row["is_suppressed"]}
+        hidden = sorted(k for k, row in want.items() if row["is_suppressed"])
+        # THEN it draws the district's published rates of that year's categories
+        # that are not suppressed, exactly, and names the others as suppressed
+        for trace in chart["data"]:
+            column = {
+                "In-person rate": "in_person_rate",
+                "Digital rate": "digital_rate",
+                "Hybrid rate": "hybrid_rate",
+            }[trace["name"]]
+            drawn = dict(zip(trace["x"], trace["y"], strict=True))
+            assert drawn == pytest.approx(
+                {k: row[column] for k, row in published.items()}, rel=1e-12
+            ), subgroup
+        assert chart["hidden"] == (not published)
+        assert f"School year {years[-1]}, the district." in chart["note"]
+        for value in hidden:
+            assert [value, PROTECTED] in chart["table"], (subgroup, value)
+            assert value in chart["note"]
+        assert len(chart["table"]) == len(want)
+    # WHEN a school is picked, and the date range ends in the first school year
+    school = next(row["school_name"] for row in cells if row["scope"] == "school")
+    report.page.select_option("#equity-subgroup", "race")
+    report._wait()
+    first_weeks = [
+        n
+        for n, week in enumerate(data["weeks"])
+        if data["years"][data["weekYears"][n]] == str(years[0])
+    ]
+    report.choose(school=_index(data["schools"], school))
+    report.choose(to=str(first_weeks[-1]))
+    charts = report.charts()
+    # THEN the subgroup chart shows that school's cells of that year
+    want = shown(years[0], school, "race")
+    chart = charts["equity-by-subgroup"]
+    for trace in chart["data"]:
+        if trace["name"] == "In-person rate":
+            assert dict(zip(trace["x"], trace["y"], strict=True)) == pytest.approx(
+                {
+                    k: row["in_person_rate"]
+                    for k, row in want.items()
+                    if not row["is_suppressed"]
+                }
+            )
+    assert f"School year {years[0]}, {school}." in chart["note"]
+    assert f"school year {years[0]} in the equity charts" in report.page.inner_text(
+        "#filters"
+    )
+    # AND the absence chart that school's published shares of its student-days:
+    # excused, unexcused, and the missed share of partial days (together the
+    # absence rate)
+    (row,) = [
+        r
+        for r in schools
+        if r["school_name"] == school and r["school_year"] == years[0]
+    ]
+    absence = {
+        trace["name"]: trace for trace in charts["absence-types-by-school"]["data"]
+    }
+    assert not row["is_suppressed"]
+    days = row["school_days"]
+    assert absence["Excused absence"]["y"] == pytest.approx(
+        [row["excused_absence_days"] / days]
+    )
+    assert absence["Unexcused absence"]["y"] == pytest.approx(
+        [row["unexcused_absence_days"] / days]
+    )
+    assert sum(trace["y"][0] for trace in absence.values()) == pytest.approx(
+        row["absence_rate"]
+    )
     assert report.errors == [] and report.outside == []
 
 

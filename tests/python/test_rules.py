@@ -24,6 +24,12 @@ GRAPH_TABLES = {
 DEVIATIONS = {
     # carries the student's SIS id in OEA's own data: no-op would leak it
     ("insights", "person_organization_role", "ExternalId"): "hash-no-lookup",
+    # a student's race, ethnicity and flags where the SIS has none, for the equity
+    # breakdowns: kept like the SIS's own (no-op in OEA), published only as
+    # suppressed categories (OEA masks them)
+    ("insights", "person_demographic_race", "RefRaceId"): "no-op",
+    ("insights", "person_demographic_ethnicity", "RefEthnicityId"): "no-op",
+    ("insights", "person_demographic_person_flag", "RefPersonFlagId"): "no-op",
 }
 RENAMED = {("insights", "activity", "MeetingDuration"): "Meeting Duration"}
 

@@ -34,6 +34,7 @@ activity as (
         cast(null as {{ dbt.type_string() }}) as actor_key,
         'Clever_Daily_Participation' as event_object,
         cast(participation_date as timestamp) as event_time,
+        cast(participation_date as date) as activity_date,
         'Clever' as entity_type,
         cast(null as {{ dbt.type_string() }}) as software_application_version,
         cast(null as integer) as time_on_task_sec,

@@ -38,6 +38,7 @@ activity as (
         cast(null as {{ dbt.type_string() }}) as actor_key,
         'Clever_Resource_Usage' as event_object,
         cast(usage_date as timestamp) as event_time,
+        cast(usage_date as date) as activity_date,
         resource_name as entity_type,
         cast(null as {{ dbt.type_string() }}) as software_application_version,
         cast(null as integer) as time_on_task_sec,

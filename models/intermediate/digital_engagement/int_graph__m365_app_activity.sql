@@ -11,6 +11,7 @@
 with app_usage as (
     select
         report_refresh_date,
+        last_activity_date,
         user_principal_name_pseudonym,
         details,
         _source_file,
@@ -41,6 +42,7 @@ apps as (
 report_periods as (
     select
         app_usage.report_refresh_date,
+        app_usage.last_activity_date,
         app_usage.user_principal_name_pseudonym,
         periods.element as period_detail,
         periods.position as period_position,
@@ -81,6 +83,9 @@ mapped as (
         user_principal_name_pseudonym as actor_key,
         'MS_GraphAPI_M365' as event_object,
         cast(report_refresh_date as timestamp) as event_time,
+        -- the day of use: the last activity date, not the refresh (design.md)
+        cast(coalesce(last_activity_date, report_refresh_date) as date)
+            as activity_date,
         app_name as entity_type,
         cast(null as {{ dbt.type_string() }}) as software_application_version,
         cast(null as integer) as time_on_task_sec,
@@ -113,6 +118,9 @@ without_details as (
         user_principal_name_pseudonym as actor_key,
         'MS_GraphAPI_M365' as event_object,
         cast(report_refresh_date as timestamp) as event_time,
+        -- the day of use: the last activity date, not the refresh (design.md)
+        cast(coalesce(last_activity_date, report_refresh_date) as date)
+            as activity_date,
         cast(null as {{ dbt.type_string() }}) as entity_type,
         cast(null as {{ dbt.type_string() }}) as software_application_version,
         cast(null as integer) as time_on_task_sec,

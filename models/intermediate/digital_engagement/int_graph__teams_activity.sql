@@ -14,6 +14,7 @@
 with teams_activity as (
     select
         report_refresh_date,
+        last_activity_date,
         user_principal_name_pseudonym,
         report_period_days,
         call_count,
@@ -76,6 +77,9 @@ mapped as (
         user_principal_name_pseudonym as actor_key,
         'MS_GraphAPI_Teams' as event_object,
         cast(report_refresh_date as timestamp) as event_time,
+        -- the day of use: the last activity date, not the refresh (design.md)
+        cast(coalesce(last_activity_date, report_refresh_date) as date)
+            as activity_date,
         'Teams' as entity_type,
         cast(null as {{ dbt.type_string() }}) as software_application_version,
         case

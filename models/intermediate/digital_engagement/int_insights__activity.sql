@@ -32,6 +32,7 @@ mapped as (
         actor_id_pseudonym as actor_key,
         'MS_Insights' as event_object,
         start_time as event_time,
+        cast(start_time as date) as activity_date,
         app_name as entity_type,
         schema_version as software_application_version,
         meeting_duration_sec as time_on_task_sec,

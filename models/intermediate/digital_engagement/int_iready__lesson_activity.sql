@@ -37,6 +37,7 @@ mapped as (
                 then 'iReady_Comprehensive_Student_Lesson_Activity_with_Standards_Math'
         end as event_object,
         cast(completion_date as timestamp) as event_time,
+        cast(completion_date as date) as activity_date,
         domain as entity_type,
         cast(null as {{ dbt.type_string() }}) as software_application_version,
         total_time_on_lesson_min * 60 as time_on_task_sec,

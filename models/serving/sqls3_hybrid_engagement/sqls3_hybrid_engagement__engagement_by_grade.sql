@@ -2,7 +2,7 @@
 
 {#
     `sqls3_hybrid_engagement.engagement_by_grade`:
-    hybrid engagement per grade, district-wide, with small cells
+    hybrid engagement and absence per grade and school year, district-wide, with small cells
     suppressed: a row describing fewer than `small_cell_min_students` students keeps
     its keys, students and school days, and has NULL category counts and rates.
 #}
@@ -10,6 +10,7 @@
 with rollup as (
     select
         grade,
+        school_year,
         students,
         chronically_absent_students,
         school_days,
@@ -19,17 +20,27 @@ with rollup as (
         not_engaged_days,
         in_person_rate,
         digital_rate,
-        hybrid_rate
+        hybrid_rate,
+        excused_absence_days,
+        unexcused_absence_days,
+        tardy_days,
+        partial_days,
+        unrecorded_days,
+        unknown_code_days,
+        absence_days,
+        absence_rate
     from {{ ref('rpt_engagement_by_grade') }}
 ),
 
 final as (
     select
         grade,
+        school_year,
         students,
         {{ unless_small_cell('chronically_absent_students', 'students') }}
             as chronically_absent_students,
         school_days,
+        {{ suppressed_absence_measures('students') }}
         {{ suppressed_hybrid_measures('students') }}
     from rollup
 )

@@ -11,6 +11,7 @@ with rollup as (
     select
         school_id,
         school_name,
+        school_year,
         attendance_date,
         students,
         school_days,
@@ -28,6 +29,7 @@ final as (
     select
         school_id,
         school_name,
+        school_year,
         attendance_date,
         students,
         school_days,

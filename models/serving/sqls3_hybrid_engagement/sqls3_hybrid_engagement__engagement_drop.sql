@@ -2,12 +2,13 @@
 
 {#
     `sqls3_hybrid_engagement.engagement_drop`: the early-warning list, one row per
-    flagged student (see rpt_engagement_drop for the rule and its dbt vars).
+    flagged student in the latest school year (see rpt_engagement_drop for the rule and its dbt vars).
 #}
 
 with drops as (
     select
         student_id_pseudonym,
+        school_year,
         school_id,
         school_name,
         grade,
@@ -25,6 +26,7 @@ with drops as (
 final as (
     select
         student_id_pseudonym,
+        school_year,
         school_id,
         school_name,
         grade,

@@ -2,12 +2,15 @@
 
 {#
     `sqls3_hybrid_engagement.student_engagement`: one row per student (roster or
-    attendance) with school, grade, days, the three rates and chronic absence.
+    attendance) and school year, with that year's school, grade, days, the three
+    rates, the days of each attendance type, absence days and rate, and chronic
+    absence. No subgroup: those are published only as suppressed rollups.
 #}
 
 with students as (
     select
         student_id_pseudonym,
+        school_year,
         school_id,
         school_name,
         grade,
@@ -15,16 +18,25 @@ with students as (
         present_days,
         digital_days,
         engaged_days,
+        excused_absence_days,
+        unexcused_absence_days,
+        tardy_days,
+        partial_days,
+        unrecorded_days,
+        unknown_code_days,
+        absence_days,
         in_person_rate,
         digital_rate,
         hybrid_rate,
+        absence_rate,
         is_chronically_absent
-    from {{ ref('rpt_student_engagement') }}
+    from {{ ref('rpt_student_year_engagement') }}
 ),
 
 final as (
     select
         student_id_pseudonym,
+        school_year,
         school_id,
         school_name,
         grade,
@@ -32,9 +44,17 @@ final as (
         present_days,
         digital_days,
         engaged_days,
+        excused_absence_days,
+        unexcused_absence_days,
+        tardy_days,
+        partial_days,
+        unrecorded_days,
+        unknown_code_days,
+        absence_days,
         in_person_rate,
         digital_rate,
         hybrid_rate,
+        absence_rate,
         is_chronically_absent
     from students
 )

@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='_source_file',
         on_schema_change='fail',
+        post_hook="{{ forget_emptied_files([ref('base_clever__resource_usage')]) }}",
     )
 }}
 

@@ -90,8 +90,12 @@ def copy_district(
     return District(target)
 
 
-# Schools of 5, 6 and 11 students: small cells on both sides of the default 10.
-FEW_STUDENTS = ("--students", "22", "--schools", "3", "--days", "5", "--seed", "11")
+# Schools of 5, 6 and 11 students: small cells on both sides of the default 10 (one
+# school year, so that every student counts once).
+FEW_STUDENTS = (
+    *("--students", "22", "--schools", "3", "--days", "5", "--seed", "11"),
+    *("--years", "1"),
+)
 
 
 def land_oea_sample(oea_data: Path, landing: Path) -> None:
