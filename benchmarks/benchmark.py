@@ -181,6 +181,9 @@ class Bench:
                 str(days),
                 "--seed",
                 "1",
+                # one school year: the scales are students x school days in all
+                "--years",
+                "1",
             )
             done.touch()
         return folder / "landing"
