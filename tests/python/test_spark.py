@@ -274,7 +274,10 @@ def test_the_comparison_covers_every_serving_table_with_rows(built: Built) -> No
             f'select count(*) from {schema}."{table}"', "serving"
         )
     ]
-    assert empty == []
+    # except the calendar findings: a district this small records every school day,
+    # so both engines publish none (still compared, as every table is); the
+    # calendar's findings are checked on DuckDB by test_messy_deliveries.py
+    assert empty == ["sqls2_quality.attendance_calendar_findings"]
 
 
 def test_pseudonyms_on_spark_are_oeas_sha256_of_id_and_salt(built: Built) -> None:
