@@ -8,13 +8,16 @@ PYTHON ?= $(shell for p in python3 python3.12 python3.11; do \
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# The spark extra (pyspark, dbt-spark) for tests/python/test_spark.py; the DuckDB
+# path (`make demo`) needs none of it.
+SPARK_INSTALLED := $(VENV)/.installed-spark
 
 .PHONY: demo test install lint clean
 
 demo: $(INSTALLED)
 	$(BIN)/hybrid-engagement demo
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(SPARK_INSTALLED)
 	bash tests/setup_system.sh
 	$(MAKE) lint
 	$(BIN)/pytest
@@ -47,6 +50,13 @@ $(INSTALLED): pyproject.toml
 		-e '.[test]' > logs/pip-install.log 2>&1 \
 		|| { tail -n 30 logs/pip-install.log; echo "pip failed: see logs/pip-install.log"; exit 1; }
 	@echo "Dependencies installed."
+	@touch $@
+
+$(SPARK_INSTALLED): $(INSTALLED)
+	@echo "Installing the spark extra (pyspark, dbt-spark) for the Spark test..."
+	@$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off \
+		-e '.[test,spark]' >> logs/pip-install.log 2>&1 \
+		|| { tail -n 30 logs/pip-install.log; echo "pip failed: see logs/pip-install.log"; exit 1; }
 	@touch $@
 
 clean:

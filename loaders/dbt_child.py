@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from loaders import spark_salt
+
 VERBOSE_ENV = "HE_DBT_VERBOSE"
 FAILED = frozenset({"error", "fail", "runtime error"})
 
@@ -82,11 +84,13 @@ def main(argv: list[str]) -> int:
         return 1
     manifest = parsed.result
     target = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    # On Spark: the salt, set on the in-process session once dbt has started it.
+    salt_callbacks = spark_salt.callbacks()
     for args in commands:
         # The command's name only ("dbt build: ..."), not its first option (a build
         # that leaves passed unit tests out printed "dbt build --exclude-...").
         progress = _Progress(args[0] if args[0] != "docs" else " ".join(args[:2]))
-        callbacks = [] if verbose else [progress]
+        callbacks = [*salt_callbacks, *([] if verbose else [progress])]
         result = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(
             [*quiet, *args]
         )

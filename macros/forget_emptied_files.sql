@@ -6,12 +6,65 @@
     brings no row to replace them with, so its earlier rows are deleted here.
 #}
 {% macro forget_emptied_files(relations) -%}
+    {{ return(adapter.dispatch('forget_emptied_files')(relations)) }}
+{%- endmacro %}
+
+{% macro default__forget_emptied_files(relations) -%}
     delete from {{ this }}
-    where _source_file not in (
-        {%- for relation in relations %}
-            select _source_file from {{ relation }}
-            where _source_file is not null
-            {{ "union" if not loop.last }}
-        {%- endfor %}
-    )
+    where _source_file not in ({{ emptied_files_kept_sql(relations) }})
+{%- endmacro %}
+
+{#
+    Spark's Parquet tables have no DELETE: the rows to keep are written to
+    `<table>__dbt_swap`, the table dropped and the swap renamed into its place, as
+    the Spark delete+insert strategy does (macros/spark/incremental_delete_insert).
+    A count first: when no file was emptied (nearly every run) the table is left as
+    it is and the hook runs nothing. The rows kept are exactly those DuckDB's
+    `delete ... where _source_file not in (...)` leaves (a NULL `_source_file` is
+    kept unless the relations hold no file at all).
+#}
+{% macro spark__forget_emptied_files(relations) -%}
+    {%- if execute -%}
+        {%- set files = emptied_files_kept_sql(relations) -%}
+        {%- set counts = run_query(
+            "select (select count(*) from " ~ this
+            ~ " where _source_file not in (" ~ files ~ ")) as emptied,"
+            ~ " (select count(*) from (" ~ files ~ ") as delivered) as delivered"
+        ) -%}
+        {%- if counts.rows[0][0] > 0 -%}
+            {%- set columns = adapter.get_columns_in_relation(this)
+                | map(attribute='quoted') | join(', ') -%}
+            {%- set swap = this.incorporate(
+                path={'identifier': this.identifier ~ '__dbt_swap'}
+            ) -%}
+            {%- call statement('drop_forget_swap') -%}
+                drop table if exists {{ swap }}
+            {%- endcall -%}
+            {%- call statement('write_forget_swap') -%}
+                create table {{ swap }}
+                {{ file_format_clause() }}
+                {{ partition_cols(label="partitioned by") }}
+                as
+                select {{ columns }}
+                from {{ this }}
+                where _source_file in ({{ files }})
+                {%- if counts.rows[0][1] > 0 %}
+                    or _source_file is null
+                {%- endif %}
+            {%- endcall -%}
+            {%- call statement('drop_forget_emptied') -%}
+                drop table {{ this }}
+            {%- endcall -%}
+            alter table {{ swap }} rename to {{ this }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{# The files the relations hold a row of: a subquery, for forget_emptied_files. #}
+{% macro emptied_files_kept_sql(relations) -%}
+    {%- for relation in relations %}
+        select _source_file from {{ relation }}
+        where _source_file is not null
+        {{ "union" if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

@@ -10,11 +10,23 @@
 {% macro default__json_array_elements(relation_name, column, alias) -%}
     {{ exceptions.raise_compiler_error(
         "json_array_elements: no implementation for adapter " ~ adapter.type()
-        ~ " (on Spark: posexplode(from_json(...)), positions from 0)"
     ) }}
 {%- endmacro %}
 
 {% macro duckdb__json_array_elements(relation_name, column, alias) -%}
     unnest(cast({{ relation_name }}.{{ column }} as json[]))
         with ordinality as {{ alias }} (element, position)
+{%- endmacro %}
+
+{% macro spark__json_array_elements(relation_name, column, alias) -%}
+    {#- A lateral subquery over posexplode (positions from 0, hence + 1); each
+        element of an array of objects comes back as its JSON text. -#}
+    lateral (
+        select
+            exploded.pos + 1 as position,
+            exploded.col as element
+        from posexplode(
+            from_json({{ relation_name }}.{{ column }}, 'array<string>')
+        ) as exploded
+    ) as {{ alias }}
 {%- endmacro %}

@@ -12,3 +12,11 @@
 {% macro duckdb__json_array_length(column) -%}
     json_array_length({{ column }})
 {%- endmacro %}
+
+{% macro spark__json_array_length(column) -%}
+    {#- size() of NULL is -1 with ANSI mode off: NULL stays NULL here. -#}
+    case
+        when {{ column }} is not null
+            then size(from_json({{ column }}, 'array<string>'))
+    end
+{%- endmacro %}

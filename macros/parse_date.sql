@@ -30,3 +30,16 @@
         cast(strptime({{ column }}, ['{{ formats | join("', '") }}']) as date)
     {%- endif -%}
 {%- endmacro %}
+
+{% macro spark__parse_date(column, format) -%}
+    {#- to_date gives NULL for text that does not match: fail loudly instead. -#}
+    {%- set formats = [format] if format is string else format -%}
+    coalesce(
+        {%- for f in formats %}
+        to_date({{ column }}, '{{ java_datetime_pattern(f) }}'),
+        {%- endfor %}
+        case when {{ column }} is not null then raise_error(
+            'parse_date: a value does not match {{ formats | join(" or ") }}'
+        ) end
+    )
+{%- endmacro %}

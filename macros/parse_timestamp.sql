@@ -38,3 +38,24 @@
         end
     {%- endif -%}
 {%- endmacro %}
+
+{% macro spark__parse_timestamp(column, format=none) -%}
+    {#- ISO-8601 text casts; US dates (with an optional 24-hour or AM/PM time) are
+        parsed; text that matches nothing fails loudly, as on DuckDB. -#}
+    {%- if format is not none -%}
+        {%- set formats = [format] if format is string else format -%}
+    {%- else -%}
+        {%- set formats = ['%m/%d/%Y', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %I:%M:%S %p'] -%}
+    {%- endif -%}
+    coalesce(
+        {%- if format is none %}
+        cast({{ column }} as timestamp),
+        {%- endif %}
+        {%- for f in formats %}
+        to_timestamp({{ column }}, '{{ java_datetime_pattern(f) }}'),
+        {%- endfor %}
+        case when {{ column }} is not null then raise_error(
+            'parse_timestamp: a value does not parse as a timestamp'
+        ) end
+    )
+{%- endmacro %}

@@ -32,3 +32,40 @@
             )
     end
 {%- endmacro %}
+
+{% macro spark__pseudonymize(column) -%}
+    {#-
+        Spark's sha2(..., 256) is lower-case hex too. The salt is the Spark setting
+        spark.hybrid_engagement.pseudonym_salt_hex (hex, so any salt survives SQL
+        quoting), set at run time by loaders/spark_salt.py (or a cluster profile's
+        server_side_parameters) and read through Spark's ${...} substitution, so
+        the compiled SQL holds only the setting's name. An unset setting reads as
+        '' and fails the query. A view would store the substituted text in the
+        catalog: pseudonymizing in a view is refused.
+    -#}
+    {%- if model is mapping and model.get('config', {}).get('materialized') == 'view' -%}
+        {{ exceptions.raise_compiler_error(
+            "pseudonymize: " ~ model.unique_id ~ " is a view; on Spark a view keeps its"
+            ~ " SQL text, with the salt: pseudonymize in a table"
+        ) }}
+    {%- endif -%}
+    case
+        when nullif(trim({{ column }}), '') is not null
+            then sha2(
+                concat(
+                    {{ column }},
+                    coalesce(
+                        nullif(
+                            cast(unhex('${spark.hybrid_engagement.pseudonym_salt_hex}')
+                                as string),
+                            ''
+                        ),
+                        raise_error(
+                            'HE_PSEUDONYM_SALT is not set: refusing to pseudonymize'
+                        )
+                    )
+                ),
+                256
+            )
+    end
+{%- endmacro %}

@@ -18,7 +18,7 @@
 {% macro rows_loaded_since_last_run(relation) -%}
     {%- if is_incremental() and execute and not restated_since_last_run(relation) -%}
         {%- set watermark = run_query(
-            "select cast(max(_loaded_at) as varchar) from " ~ this
+            "select cast(max(_loaded_at) as " ~ dbt.type_string() ~ ") from " ~ this
         ).columns[0].values()[0] -%}
         {%- if watermark is not none %}
             where _loaded_at > cast('{{ watermark }}' as timestamp)
@@ -28,7 +28,7 @@
 
 {% macro rebuild_if_restated(relation) -%}
     {%- if is_incremental() and execute and restated_since_last_run(relation) -%}
-        delete from {{ this }}
+        truncate table {{ this }}
     {%- else -%}
         select 1 as nothing_restated
     {%- endif -%}

@@ -14,3 +14,7 @@
 {% macro duckdb__try_parse_date(column, format) -%}
     cast(try_strptime({{ column }}, '{{ format }}') as date)
 {%- endmacro %}
+
+{% macro spark__try_parse_date(column, format) -%}
+    try_to_date({{ column }}, '{{ java_datetime_pattern(format) }}')
+{%- endmacro %}

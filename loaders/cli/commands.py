@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from loaders import pipeline
+from loaders import pipeline, spark
 from loaders.cli.options import (
     district_options,
     district_spec,
@@ -202,19 +202,30 @@ def fetch_command(
 
 
 @cli.command("build", context_settings={"ignore_unknown_options": True})
+@click.option(
+    "--target",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="duckdb: into warehouse.duckdb. spark: the same project on Apache Spark "
+    "(the spark extra and Java 17; docs/running-on-spark.md): the raw tables are "
+    "exported as Parquet and built into Spark's catalog (HE_SPARK_DIR, default "
+    "<data>/spark).",
+)
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 @lock_option
 @click.pass_context
 def build_command(
-    ctx: click.Context, dbt_args: tuple[str, ...], wait_seconds: float
+    ctx: click.Context, target: str, dbt_args: tuple[str, ...], wait_seconds: float
 ) -> None:
     """Run `dbt build` (models, seeds and every test) on the configured files; extra
     arguments go to dbt, e.g. `build -s staging.clever+`. Exits 3 when a test of
     the finding tier found rows or a source looks silent."""
     paths = paths_of(ctx)
     run = Run(paths, salt=read_salt(allow_demo=False), dbt_args=dbt_args)
+    step = spark.BUILD if target == "spark" else pipeline.BUILD
     with locked(paths, wait_seconds):
-        run_steps(run, [pipeline.BUILD])
+        run_steps(run, [step])
     exit_with_findings(run)
 
 

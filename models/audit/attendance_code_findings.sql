@@ -39,9 +39,7 @@ final as (
         attendance_code,
         count(*) as rows_affected,
         min(_source_row) as first_line,
-        array_to_string(
-            list_slice(list(distinct _source_row order by _source_row), 1, 5), ', '
-        ) as first_lines
+        {{ first_distinct_values_text('_source_row', 5) }} as first_lines
     from unknown
     group by
         _source_file,

@@ -87,10 +87,11 @@ staged_tables as (
 versions as (
     select
         files.*,
-        row_number() over (
+        -- bigint on every engine (Spark's row_number is an int)
+        cast(row_number() over (
             partition by files.file_path
             order by files.file_id
-        ) as version_number,
+        ) as bigint) as version_number,
         files.file_id = max(
             case when files.status = 'loaded' then files.file_id end
         ) over (partition by files.file_path) as is_current_version

@@ -66,9 +66,7 @@ by_rule as (
         rule,
         count(*) as rows_affected,
         min(line) as first_line,
-        array_to_string(
-            list_slice(list(distinct line order by line), 1, 5), ', '
-        ) as first_lines
+        {{ first_distinct_values_text('line', 5) }} as first_lines
     from lines
     group by file_id, finding_kind, rule
 ),
@@ -80,7 +78,7 @@ file_problems as (
         reason as rule,
         cast(null as bigint) as rows_affected,
         cast(null as bigint) as first_line,
-        cast(null as varchar) as first_lines
+        cast(null as {{ dbt.type_string() }}) as first_lines
     from files
     where is_finding and reason is not null
 ),

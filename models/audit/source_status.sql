@@ -74,7 +74,7 @@ windows as (
     union all
     {%- endif %}
     {%- else %}
-    select cast(null as varchar) as source, cast(null as double) as freshness_days
+    select cast(null as {{ dbt.type_string() }}) as source, cast(null as double) as freshness_days
     where false
     {%- endfor %}
 ),

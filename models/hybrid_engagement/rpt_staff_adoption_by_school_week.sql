@@ -57,7 +57,10 @@ weekly as (
         count(
             distinct case
                 when is_active
-                    then staff_id_pseudonym || '|' || cast(activity_date as varchar)
+                    then
+                        staff_id_pseudonym
+                        || '|'
+                        || cast(activity_date as {{ dbt.type_string() }})
             end
         ) as active_staff_days,
         sum(
