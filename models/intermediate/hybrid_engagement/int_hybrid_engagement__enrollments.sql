@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#
     Each student's enrollment at a school in a school year: one row per student,
     school (the SIS school_id of their attendance records) and school year. It
