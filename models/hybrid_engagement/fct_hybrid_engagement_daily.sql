@@ -42,32 +42,48 @@ student_years as (
     from {{ ref('dim_student_year') }}
 ),
 
-joined as (
+-- Two steps, one large join each: joined in one step, the school days and their
+-- presence were held in memory whole as the build side of the digital join, which
+-- ran out of a 4 GB memory limit at 100,000 students x 90 days.
+with_presence as {{ materialized_cte() }} (
     select
         school_days.student_id_pseudonym,
         school_days.attendance_date,
         school_days.school_year,
         school_days.week_start,
-        student_years.school_id,
-        student_years.grade,
         presence.absence_fraction,
         presence.student_id_pseudonym is not null as has_attendance_record,
         coalesce(presence.attendance_type, 'unrecorded') as attendance_type,
-        coalesce(presence.is_present, false) as is_present,
-        coalesce(digital.is_digitally_active, false) as is_digitally_active
+        coalesce(presence.is_present, false) as is_present
     from school_days
-    inner join student_years
-        on
-            school_days.student_id_pseudonym = student_years.student_id_pseudonym
-            and school_days.school_year = student_years.school_year
     left join presence
         on
             school_days.student_id_pseudonym = presence.student_id_pseudonym
             and school_days.attendance_date = presence.attendance_date
+),
+
+joined as (
+    select
+        with_presence.student_id_pseudonym,
+        with_presence.attendance_date,
+        with_presence.school_year,
+        with_presence.week_start,
+        student_years.school_id,
+        student_years.grade,
+        with_presence.absence_fraction,
+        with_presence.has_attendance_record,
+        with_presence.attendance_type,
+        with_presence.is_present,
+        coalesce(digital.is_digitally_active, false) as is_digitally_active
+    from with_presence
+    inner join student_years
+        on
+            with_presence.student_id_pseudonym = student_years.student_id_pseudonym
+            and with_presence.school_year = student_years.school_year
     left join digital
         on
-            school_days.student_id_pseudonym = digital.student_id_pseudonym
-            and school_days.attendance_date = digital.activity_date
+            with_presence.student_id_pseudonym = digital.student_id_pseudonym
+            and with_presence.attendance_date = digital.activity_date
 ),
 
 final as (
