@@ -54,6 +54,9 @@ def cli_env(salt: str | None = TEST_SALT, extra: dict[str, str] | None = None) -
     }
     env["DBT_TARGET_PATH"] = str(DBT_TARGET.relative_to(PROJECT_DIR))
     env["DBT_LOG_PATH"] = str(DBT_LOGS)
+    # The test districts are tiny: two dbt threads overlap dbt's own work per node.
+    # (The default, one, leaves a district's large models the whole memory limit.)
+    env["HE_DBT_THREADS"] = "2"
     if salt is not None:
         env["HE_PSEUDONYM_SALT"] = salt
     env.update(extra or {})
