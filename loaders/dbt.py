@@ -28,7 +28,13 @@ import duckdb
 from loaders import restricted
 from loaders.dbt_child import VERBOSE_ENV
 from loaders.restricted import create_private_database
-from loaders.settings import PROJECT_DIR, SALT_ENV, Paths
+from loaders.settings import (
+    DUCKDB_MEMORY_LIMIT_ENV,
+    PROJECT_DIR,
+    SALT_ENV,
+    Paths,
+    duckdb_memory_limit,
+)
 from loaders.sources import all_tables
 
 log = logging.getLogger(__name__)
@@ -91,6 +97,7 @@ def run_dbt(
         **{k: v for k, v in os.environ.items() if k not in PATH_VARIABLES},
         **path_env,
         SALT_ENV: salt,
+        DUCKDB_MEMORY_LIMIT_ENV: duckdb_memory_limit(),
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_PROJECT_DIR": str(PROJECT_DIR),
         "DBT_TARGET_PATH": str(TARGET_DIR),

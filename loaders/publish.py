@@ -28,7 +28,7 @@ import duckdb
 
 from loaders.dbt import MANIFEST, passed_build
 from loaders.holders import held_for_writing
-from loaders.settings import Paths, memory_limit, serving_storage_version
+from loaders.settings import Paths, duckdb_memory_limit, serving_storage_version
 from loaders.sql import literal, quote_ident
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ def _write(
     temp_dir = staging.with_name(staging.name + ".tmp")
     storage = serving_storage_version()
     config = {
-        "memory_limit": memory_limit(),
+        "memory_limit": duckdb_memory_limit(),
         "temp_directory": str(temp_dir),
         # Anything this connection creates defaults to that storage version too.
         "storage_compatibility_version": storage,

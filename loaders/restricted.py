@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.settings import DEFAULT_SERVING_STORAGE, memory_limit
+from loaders.settings import DEFAULT_SERVING_STORAGE, duckdb_memory_limit
 from loaders.specs import RawTable
 from loaders.sql import literal, quote_ident
 
@@ -135,7 +135,7 @@ def connect(path: Path, tables: Iterable[RawTable] = ()) -> duckdb.DuckDBPyConne
     given raw tables in place (so dbt finds every source even before its first
     delivery)."""
     create_private_database(path)
-    conn = duckdb.connect(str(path), config={"memory_limit": memory_limit()})
+    conn = duckdb.connect(str(path), config={"memory_limit": duckdb_memory_limit()})
     conn.execute(MANIFEST_DDL)
     for table in tables:
         ensure_raw_table(conn, table)

@@ -36,7 +36,7 @@ from loaders.cli.runs import (
 )
 from loaders.generate import generate
 from loaders.pipeline import Run
-from loaders.settings import Paths
+from loaders.settings import ConfigError, Paths, duckdb_memory_limit
 from loaders.summary import demo_hint
 
 
@@ -88,6 +88,10 @@ def cli(ctx: click.Context, verbose: bool, debug: bool, data_dir: Path | None) -
     logging.getLogger("paramiko").setLevel(
         logging.INFO if verbose else logging.CRITICAL
     )
+    try:
+        duckdb_memory_limit()  # a bad HE_MEMORY_LIMIT stops every command up front
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
     ctx.obj = {"data_dir": data_dir}
 
 

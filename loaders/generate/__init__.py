@@ -11,7 +11,7 @@ import duckdb
 
 from loaders.generate import clever, contoso_sis, district, graph, insights, iready
 from loaders.generate.district import DistrictSpec
-from loaders.settings import memory_limit
+from loaders.settings import duckdb_memory_limit
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def generate(spec: DistrictSpec, landing_dir: Path) -> dict[str, dict[str, int]]
     counts: dict[str, dict[str, int]] = {}
     with tempfile.TemporaryDirectory(prefix="he-generate-") as scratch:
         conn = duckdb.connect(
-            config={"memory_limit": memory_limit(), "temp_directory": scratch}
+            config={"memory_limit": duckdb_memory_limit(), "temp_directory": scratch}
         )
         district.build(conn, spec)
         for source, write in WRITERS.items():
