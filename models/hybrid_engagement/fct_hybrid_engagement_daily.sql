@@ -42,48 +42,90 @@ student_years as (
     from {{ ref('dim_student_year') }}
 ),
 
--- Two steps, one large join each: joined in one step, the school days and their
--- presence were held in memory whole as the build side of the digital join, which
--- ran out of a 4 GB memory limit at 100,000 students x 90 days.
-with_presence as {{ materialized_cte() }} (
+-- The school days, their presence and their digital activity share one grain
+-- (student, date): stacked and grouped rather than joined, so no 9-million-row
+-- input is held whole as a join's build side (two joins ran out of a 3 GB memory
+-- limit at 100,000 students x 90 days; grouping spills to disk as it needs).
+stacked as (
     select
-        school_days.student_id_pseudonym,
-        school_days.attendance_date,
-        school_days.school_year,
-        school_days.week_start,
-        presence.absence_fraction,
-        presence.student_id_pseudonym is not null as has_attendance_record,
-        coalesce(presence.attendance_type, 'unrecorded') as attendance_type,
-        coalesce(presence.is_present, false) as is_present
+        student_id_pseudonym,
+        attendance_date,
+        school_year,
+        week_start,
+        true as is_school_day,
+        false as has_attendance_record,
+        cast(null as {{ dbt.type_string() }}) as attendance_type,
+        cast(null as decimal(5, 4)) as absence_fraction,
+        cast(null as {{ dbt.type_boolean() }}) as is_present,
+        cast(null as {{ dbt.type_boolean() }}) as is_digitally_active
     from school_days
-    left join presence
-        on
-            school_days.student_id_pseudonym = presence.student_id_pseudonym
-            and school_days.attendance_date = presence.attendance_date
+    union all
+    select
+        student_id_pseudonym,
+        attendance_date,
+        cast(null as {{ dbt.type_int() }}) as school_year,
+        cast(null as date) as week_start,
+        false as is_school_day,
+        true as has_attendance_record,
+        attendance_type,
+        absence_fraction,
+        is_present,
+        cast(null as {{ dbt.type_boolean() }}) as is_digitally_active
+    from presence
+    union all
+    select
+        student_id_pseudonym,
+        activity_date as attendance_date,
+        cast(null as {{ dbt.type_int() }}) as school_year,
+        cast(null as date) as week_start,
+        false as is_school_day,
+        false as has_attendance_record,
+        cast(null as {{ dbt.type_string() }}) as attendance_type,
+        cast(null as decimal(5, 4)) as absence_fraction,
+        cast(null as {{ dbt.type_boolean() }}) as is_present,
+        is_digitally_active
+    from digital
+),
+
+-- Each input has one row per student and date (their unique tests): max() takes
+-- the one value there is.
+days as (
+    select
+        student_id_pseudonym,
+        attendance_date,
+        max(school_year) as school_year,
+        max(week_start) as week_start,
+        max(is_school_day) as is_school_day,
+        max(has_attendance_record) as has_attendance_record,
+        coalesce(max(attendance_type), 'unrecorded') as attendance_type,
+        max(absence_fraction) as absence_fraction,
+        coalesce(max(is_present), false) as is_present,
+        coalesce(max(is_digitally_active), false) as is_digitally_active
+    from stacked
+    group by
+        student_id_pseudonym,
+        attendance_date
 ),
 
 joined as (
     select
-        with_presence.student_id_pseudonym,
-        with_presence.attendance_date,
-        with_presence.school_year,
-        with_presence.week_start,
+        days.student_id_pseudonym,
+        days.attendance_date,
+        days.school_year,
+        days.week_start,
         student_years.school_id,
         student_years.grade,
-        with_presence.absence_fraction,
-        with_presence.has_attendance_record,
-        with_presence.attendance_type,
-        with_presence.is_present,
-        coalesce(digital.is_digitally_active, false) as is_digitally_active
-    from with_presence
+        days.absence_fraction,
+        days.has_attendance_record,
+        days.attendance_type,
+        days.is_present,
+        days.is_digitally_active
+    from days
     inner join student_years
         on
-            with_presence.student_id_pseudonym = student_years.student_id_pseudonym
-            and with_presence.school_year = student_years.school_year
-    left join digital
-        on
-            with_presence.student_id_pseudonym = digital.student_id_pseudonym
-            and with_presence.attendance_date = digital.activity_date
+            days.student_id_pseudonym = student_years.student_id_pseudonym
+            and days.school_year = student_years.school_year
+    where days.is_school_day
 ),
 
 final as (

@@ -14,7 +14,10 @@ with enrollments as (
         school_id,
         school_year,
         enrollment_start_date,
-        enrollment_end_date
+        enrollment_end_date,
+        count(*) over (
+            partition by student_id_pseudonym, school_year
+        ) as enrollments_in_year
     from {{ ref('int_hybrid_engagement__enrollments') }}
 ),
 
@@ -50,19 +53,12 @@ records as (
         attendance_date
 ),
 
-recording_schools as (
-    select distinct
-        student_id_pseudonym,
-        attendance_date,
-        school_id
-    from attendance
-),
-
 candidates as (
     select
         enrollments.student_id_pseudonym,
         enrollments.school_id,
         enrollments.enrollment_start_date,
+        enrollments.enrollments_in_year,
         calendar.calendar_date,
         calendar.school_year,
         calendar.week_start
@@ -75,50 +71,96 @@ candidates as (
             and enrollments.enrollment_end_date >= calendar.calendar_date
 ),
 
-ranked as (
+-- One enrollment in the year gives at most one candidate a day (the calendar has
+-- one row per school and date): only the days of students enrolled more than once
+-- need ranking, a few rows instead of every student-day (at 100,000 students,
+-- ranking them all ran out of a 3 GB memory limit).
+single_enrollment_days as (
     select
-        candidates.*,
+        student_id_pseudonym,
+        calendar_date,
+        school_id,
+        school_year,
+        week_start
+    from candidates
+    where enrollments_in_year = 1
+),
+
+transfer_candidates as (
+    select
+        student_id_pseudonym,
+        school_id,
+        enrollment_start_date,
+        calendar_date,
+        school_year,
+        week_start
+    from candidates
+    where enrollments_in_year > 1
+),
+
+recording_schools as (
+    select distinct
+        student_id_pseudonym,
+        attendance_date,
+        school_id
+    from attendance
+    where student_id_pseudonym in (
+        select transfer_candidates.student_id_pseudonym from transfer_candidates
+    )
+),
+
+ranked_transfers as (
+    select
+        transfer_candidates.*,
         row_number() over (
-            partition by candidates.student_id_pseudonym, candidates.calendar_date
+            partition by
+                transfer_candidates.student_id_pseudonym,
+                transfer_candidates.calendar_date
             order by
                 case when recording_schools.school_id is null then 1 else 0 end,
-                candidates.enrollment_start_date desc,
-                candidates.school_id asc
+                transfer_candidates.enrollment_start_date desc,
+                transfer_candidates.school_id asc
         ) as enrollment_rank
-    from candidates
+    from transfer_candidates
     left join recording_schools
         on
-            candidates.student_id_pseudonym = recording_schools.student_id_pseudonym
-            and candidates.calendar_date = recording_schools.attendance_date
-            and candidates.school_id = recording_schools.school_id
+            transfer_candidates.student_id_pseudonym
+            = recording_schools.student_id_pseudonym
+            and transfer_candidates.calendar_date = recording_schools.attendance_date
+            and transfer_candidates.school_id = recording_schools.school_id
+),
+
+transfer_days as (
+    select
+        student_id_pseudonym,
+        calendar_date,
+        school_id,
+        school_year,
+        week_start
+    from ranked_transfers
+    where enrollment_rank = 1
 ),
 
 school_days as (
-    select
-        ranked.student_id_pseudonym,
-        ranked.calendar_date,
-        ranked.school_id,
-        ranked.school_year,
-        ranked.week_start,
-        coalesce(records.attendance_records, 0) as attendance_records
-    from ranked
-    left join records
-        on
-            ranked.student_id_pseudonym = records.student_id_pseudonym
-            and ranked.calendar_date = records.attendance_date
-    where ranked.enrollment_rank = 1
+    select * from single_enrollment_days
+    union all
+    select * from transfer_days
 ),
 
 final as (
     select
-        student_id_pseudonym,
-        calendar_date as attendance_date,
-        school_id,
-        school_year,
-        week_start,
-        cast(attendance_records as bigint) as attendance_records,
-        attendance_records > 0 as has_attendance_record
+        school_days.student_id_pseudonym,
+        school_days.calendar_date as attendance_date,
+        school_days.school_id,
+        school_days.school_year,
+        school_days.week_start,
+        cast(coalesce(records.attendance_records, 0) as bigint) as attendance_records,
+        coalesce(records.attendance_records, 0) > 0 as has_attendance_record
     from school_days
+    left join records
+        on
+            school_days.student_id_pseudonym = records.student_id_pseudonym
+            and school_days.calendar_date = records.attendance_date
 )
 
 select * from final
