@@ -14,8 +14,8 @@ first load are replaced, so raw tables hold each path's content once).
 Whether a landed file needs a look at all is decided from loader.landed_files: its
 size, modification time, inode change time and inode as last seen. Any write to a
 local file changes its ctime, so a rewrite with the same size and mtime is still
-seen; files whose report date is recent (the recheck window) are hashed again on
-every run regardless, as Clever restates recent days.
+seen. On a file system that does not keep ctime or inodes (some network mounts),
+HE_RECHECK_DAYS hashes the files of recent report dates again on every run.
 """
 
 from __future__ import annotations
