@@ -22,7 +22,7 @@ import io
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -145,12 +145,12 @@ def _load_batch(
             for source, found in batch
         ]
         pending = [item for item in decided if isinstance(item, _Pending)]
-        loaded = _load_groups(conn, pending)
+        loaded, loaded_since = _load_groups(conn, pending)
         outcomes = [
             loaded[item.record.file_path] if isinstance(item, _Pending) else item
             for item in decided
         ]
-        outcomes = _reject_repeats_across_files(conn, pending, outcomes)
+        outcomes = _reject_repeats_across_files(conn, pending, outcomes, loaded_since)
     except _Unreadable as unreadable:
         conn.rollback()
         if len(batch) > 1:
@@ -281,9 +281,10 @@ def _decide(
 
 def _load_groups(
     conn: duckdb.DuckDBPyConnection, pending: list[_Pending]
-) -> dict[str, FileOutcome]:
+) -> tuple[dict[str, FileOutcome], datetime]:
     """Read the pending files, one group per table and way of reading; return each
-    file's outcome, its manifest row written."""
+    file's outcome, its manifest row written, and the earliest load time any of
+    their rows got."""
     groups: dict[tuple[object, ...], list[_Pending]] = {}
     for item in pending:
         found = item.found
@@ -296,9 +297,12 @@ def _load_groups(
         )
         groups.setdefault(key, []).append(item)
     outcomes: dict[str, FileOutcome] = {}
+    loaded_since = utc_now()
     for items in groups.values():
-        outcomes.update(_load_group(conn, items))
-    return outcomes
+        now = utc_now()
+        loaded_since = min(loaded_since, now)
+        outcomes.update(_load_group(conn, items, now))
+    return outcomes, loaded_since
 
 
 def _constants(found: DeliveredFile) -> dict[str, str]:
@@ -311,11 +315,10 @@ def _constants(found: DeliveredFile) -> dict[str, str]:
 
 
 def _load_group(
-    conn: duckdb.DuckDBPyConnection, items: list[_Pending]
+    conn: duckdb.DuckDBPyConnection, items: list[_Pending], now: datetime
 ) -> dict[str, FileOutcome]:
     found = items[0].found
     manifest = Manifest(conn)
-    now = utc_now()
     group = readers.Group(
         table=found.table,
         reader=found.reader,
@@ -381,6 +384,7 @@ def _reject_repeats_across_files(
     conn: duckdb.DuckDBPyConnection,
     pending: list[_Pending],
     outcomes: list[FileOutcome],
+    loaded_since: datetime,
 ) -> list[FileOutcome]:
     """In tables whose deliveries add records, reject the records of this batch's
     files that another file delivered first (loaders/readers/rules.py), and bring
@@ -400,7 +404,7 @@ def _reject_repeats_across_files(
         )
     rejected: dict[int, int] = {}
     for found, versions in new.values():
-        rules.across_files(conn, found.table, found.header, versions)
+        rules.across_files(conn, found.table, found.header, versions, loaded_since)
         rejected.update(rejects.move_crossed(conn, found))
     if not rejected:
         return outcomes

@@ -22,6 +22,7 @@ what may be published); `across_files` does the same for a batch of files. In or
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 
@@ -173,11 +174,19 @@ def across_files(
     table: RawTable,
     header: tuple[str, ...],
     versions: list[NewVersion],
+    loaded_since: datetime,
 ) -> None:
     """Fill temp.he_crossed (file_id, file_path, file_sha256, _source_row,
     he_record, reason, rule) with the records of `versions` whose key a current
     version of another path holds: of all current records with one key, the one
-    loaded first stays. The table's keys are read once for the whole batch."""
+    loaded first stays. The table's keys are read once for the whole batch.
+
+    Only parts of the table are read: the new records were loaded at
+    `loaded_since` or later, and a record with the same key as a new one has each
+    required key column (never empty) within the new records' range of it. Both
+    bounds are constants, so DuckDB skips the row groups outside them (a first
+    load of a district-year checks every batch; without them each check read the
+    whole table so far)."""
     key = list(table.key) or list(header)
     key_columns = ", ".join(quote_ident(name) for name in key)
     by_key = ", ".join(f"held.{quote_ident(name)}" for name in key)
@@ -198,6 +207,11 @@ def across_files(
     )
     new_ids = ", ".join(str(version.file_id) for version in versions)
     order = "held.file_id, held._source_row, held.he_record"
+    new_rows = (
+        f"_loaded_at >= {literal(loaded_since.isoformat())}::timestamp "
+        f"and (_source_file, _file_sha256) in ({new_versions})"
+    )
+    ranges = _key_ranges(conn, table, key, new_rows)
     conn.execute("drop table if exists temp.he_crossed")
     conn.execute(
         f"""
@@ -219,7 +233,7 @@ def across_files(
             -- on it, then grouped by the key itself
             select distinct hash({key_columns}) as key_hash
             from {table.qualified_name}
-            where (_source_file, _file_sha256) in ({new_versions})
+            where {new_rows}
         ),
 
         held as materialized (
@@ -238,6 +252,7 @@ def across_files(
                 on
                     delivered._source_file = current_versions.file_path
                     and delivered._file_sha256 = current_versions.file_sha256
+            where {ranges}
         ),
 
         contested_keys as (
@@ -281,6 +296,32 @@ def across_files(
         from contested
         where arrival > 1 and file_id in ({new_ids})
         """
+    )
+
+
+def _key_ranges(
+    conn: duckdb.DuckDBPyConnection, table: RawTable, key: list[str], new_rows: str
+) -> str:
+    """`delivered.<column> between <lowest> and <highest>` of the new records, for
+    each required key column (a condition every record with a new key meets)."""
+    required = [
+        name
+        for name in key
+        if name in {column.name for column in table.columns}
+        and table.column(name).required
+    ]
+    if not required:
+        return "true"
+    bounds = conn.execute(
+        "select "
+        + ", ".join(f"min({quote_ident(n)}), max({quote_ident(n)})" for n in required)
+        + f" from {table.qualified_name} where {new_rows}"
+    ).fetchone()
+    if bounds[0] is None:
+        return "true"
+    return " and ".join(
+        f"delivered.{quote_ident(name)} between {literal(low)} and {literal(high)}"
+        for name, low, high in zip(required, bounds[::2], bounds[1::2], strict=True)
     )
 
 

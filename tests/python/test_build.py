@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -12,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from helpers import delivered
-from helpers.cli import DBT_LOGS, DBT_TARGET, PROJECT_DIR, ok, run_cli
+from helpers.cli import DBT_LOGS, DBT_TARGET, PROJECT_DIR, ok, run_cli, with_findings
 from helpers.district import SMALL, District, copy_district, generate
 
 pytestmark = pytest.mark.slow
@@ -362,6 +364,37 @@ def test_salt_is_written_nowhere(built_district: District, salt: str) -> None:
     assert offenders == []
 
 
+def _attendance(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _write_attendance(path: Path, rows: list[dict[str, str]]) -> None:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue())
+
+
+def _with_other_code(
+    row: dict[str, str], others: list[dict[str, str]]
+) -> dict[str, str]:
+    """The record with the code (and what goes with it) of a record coded otherwise."""
+    other = next(o for o in others if o["AttendanceCode"] != row["AttendanceCode"])
+    fields = ("AttendanceCode", "PresenceFlag", "attendance_status")
+    return {**row, **{name: other[name] for name in fields}}
+
+
+def _attendance_codes(district: District) -> dict[str, str]:
+    return dict(
+        district.query(
+            "select attendance_id, attendance_code "
+            "from staging.stg_contoso_sis__studentattendance"
+        )
+    )
+
+
 def _counts(district: District) -> dict[str, int]:
     return dict(
         district.query(
@@ -425,11 +458,18 @@ def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
     district = District(tmp_path / "district")
     first, later = _delivery_halves(generated)
     assert first and later
+    # (the last SIS batch also re-sends a record of the first, with another code)
     for batch in (first, later):
         _copy(batch, generated, district)
+        if batch is later:
+            attendance = sorted(district.files("contoso_sis/*/studentattendance.csv"))
+            earliest, latest = _attendance(attendance[0]), _attendance(attendance[-1])
+            resent = _with_other_code(earliest[1], latest)
+            _write_attendance(attendance[-1], [*latest, resent])
         ok(run_cli("load", data_dir=district.data_dir))
         ok(run_cli("build", data_dir=district.data_dir))
     assert _counts(district) == delivered.expected_activity_rows(generated)
+    assert _attendance_codes(district)[resent["id"]] == resent["AttendanceCode"]
     # WHEN Clever restates one day's students file (one row's login count changes)
     # and an Insights activity file is restated without its first signal
     restated = sorted(district.files("clever/daily-participation/*-students.csv"))[1]
@@ -441,9 +481,32 @@ def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
     activity = sorted(district.files("insights/activity/*/*.csv"))[-1]
     signals = activity.read_text().splitlines()
     activity.write_text("\n".join(signals[1:]) + "\n")
+    # AND the last SIS batch is restated without its first record and without the
+    # re-sent one, and with another code for its second record
+    changed = _with_other_code(latest[1], latest)
+    _write_attendance(attendance[-1], [changed, *latest[2:]])
     ok(run_cli("load", data_dir=district.data_dir))
-    ok(run_cli("build", data_dir=district.data_dir))
-    # THEN each restatement replaces its earlier version: counts do not double
+    # (the dropped record leaves its school day without one: a finding, reported)
+    built = with_findings(run_cli("build", data_dir=district.data_dir))
+    assert "every_school_day_has_an_attendance_record" in built.stdout
+    # THEN staging holds, per record, its version in the current files: the dropped
+    # record is gone, the changed one changed, the re-sent one is the first batch's
+    # again (only the restated records were replaced: see rows_loaded_since_last_run)
+    codes = _attendance_codes(district)
+    assert latest[0]["id"] not in codes
+    assert (
+        codes[changed["id"]] == changed["AttendanceCode"] != latest[1]["AttendanceCode"]
+    )
+    assert (
+        codes[resent["id"]] == earliest[1]["AttendanceCode"] != resent["AttendanceCode"]
+    )
+    current = {
+        row["id"]: row["AttendanceCode"]
+        for path in attendance
+        for row in _attendance(path)
+    }
+    assert codes == current
+    # AND each activity restatement replaces its earlier version: no count doubles
     counts = _counts(district)
     expected = delivered.expected_activity_rows(generated)
     assert counts == {**expected, "MS_Insights": expected["MS_Insights"] - 1}
@@ -468,7 +531,7 @@ def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
             "stg_graph__users",
         )
     }
-    ok(run_cli("build", "--full-refresh", data_dir=district.data_dir))
+    with_findings(run_cli("build", "--full-refresh", data_dir=district.data_dir))
     refreshed = set(
         district.query(
             f"select {ACTIVITY_COLUMNS} from digital_engagement.digital_activity"

@@ -4,13 +4,16 @@
         incremental_strategy='delete+insert',
         unique_key='attendance_id',
         on_schema_change='fail',
-        pre_hook="{{ rebuild_if_restated(ref('base_contoso_sis__studentattendance')) }}",
+        pre_hook="{{ rebuild_if_restated(
+            ref('base_contoso_sis__studentattendance'), key=['id', 'attendance_id']
+        ) }}",
     )
 }}
 
 {#
     One row per attendance record: its version from the batch loaded last (a later
-    batch that re-sends a record replaces it; see rows_loaded_since_last_run).
+    batch that re-sends a record replaces it; a restated file replaces only the
+    records it held; see rows_loaded_since_last_run).
     Typed and pseudonymized by the source's column rules.
 #}
 
@@ -35,7 +38,9 @@ with attendance as (
         _file_sha256,
         _loaded_at
     from {{ ref('base_contoso_sis__studentattendance') }}
-    {{ rows_loaded_since_last_run(ref('base_contoso_sis__studentattendance')) }}
+    {{ rows_loaded_since_last_run(
+        ref('base_contoso_sis__studentattendance'), key=['id', 'attendance_id']
+    ) }}
 ),
 
 pseudonymized as (
