@@ -136,6 +136,13 @@ def _schools(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
     )
 
 
+# A district of one more school day is the same district with that day added: no
+# date chosen by the generator moves with the term's length once it is 30 school days
+# or more (a late enrollment, an early leave, a school's closure, the week dropping
+# students fall off). The benchmark's one-day delivery is then only the new day.
+# Dropping students fall off over the last two school weeks, from the fifth at most.
+DROP_FROM_WEEK = 4
+
 RACES = ("Hispanic", "White", "Black", "Asian", "Two or More Races")
 LANGUAGES = ("English", "Spanish", "Vietnamese", "Arabic")
 
@@ -227,6 +234,7 @@ def _people(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
                 else least(0.995, 0.94 + 0.06 * u_presence + present_tilt)
             end as p_present,
             -- engagement falls over the last school weeks of the latest year
+            -- (from its fifth week at most: DROP_FROM_WEEK)
             u_archetype >= 0.19 and u_archetype < 0.23 as is_dropping,
             -- enrolls after the latest term started, or leaves before it ends
             u_enrollment < 0.03 as enrolls_late,
@@ -344,7 +352,9 @@ def _calendar(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
             is_holiday,
             is_school_day,
             school_days_so_far as school_day_no,
-            cast(datediff('week', week, last_week) as integer) as weeks_to_end
+            cast(datediff('week', week, last_week) as integer) as weeks_to_end,
+            cast(datediff('week', min(week) over (partition by year_idx), week)
+                as integer) as week_no
         from weeks
         """
     )
@@ -361,12 +371,14 @@ def _enrollments(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
         from schools
         inner join calendar
             on calendar.is_school_day
-            and calendar.school_day_no = {max(spec.days // 3, 1)}
+            and calendar.school_day_no = {max(min(spec.days // 3, 10), 1)}
             and calendar.year_idx = {latest}
         where schools.school_idx = {1 % spec.schools}
             and {spec.days} >= 6
         """
     )
+    late_day_no = max(min(spec.days // 4, 7), 1)
+    early_day_no = max(min(spec.days - spec.days // 5, 24), 1)
     conn.execute(
         f"""
         create or replace temp table enrollments as
@@ -376,9 +388,9 @@ def _enrollments(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
                 min(school_year) as school_year,
                 min(day) as first_day,
                 max(day) as last_day,
-                min(case when school_day_no = {max(spec.days // 4, 1)}
+                min(case when school_day_no = {late_day_no}
                     and is_school_day then day end) as late_day,
-                min(case when school_day_no = {max(spec.days - spec.days // 5, 1)}
+                min(case when school_day_no = {early_day_no}
                     and is_school_day then day end) as early_day
             from calendar
             group by year_idx
@@ -401,6 +413,7 @@ def _enrollments(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
     # digital use grows a little from one year to the next; presence dips on
     # Mondays and Fridays, digital use on Fridays and weekends; the dropping
     # students lose most of both over the last two school weeks of the latest year
+    # (from its fifth week on in a longer term: DROP_FROM_WEEK)
     conn.execute(
         f"""
         create or replace temp table student_days as
@@ -413,7 +426,9 @@ def _enrollments(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
                 calendar.is_school_day,
                 students.is_dropping
                     and enrollments.year_idx = {latest}
-                    and calendar.weeks_to_end < 2 as is_dropped,
+                    and calendar.week_no >= least(
+                        calendar.week_no + calendar.weeks_to_end - 1, {DROP_FROM_WEEK}
+                    ) as is_dropped,
                 students.p_present
                 + case isodow(calendar.day) when 1 then -0.015 when 5 then -0.03
                     else 0 end as present_today,

@@ -167,19 +167,25 @@ def write(conn: duckdb.DuckDBPyConnection, landing_dir: Path) -> dict[str, int]:
     return counts
 
 
+# The latest year's mid-term snapshot is taken on this day of the term (counting
+# every calendar day from 0) when the term is long enough.
+MID_TERM_SNAPSHOT_DAY = 20
+
+
 def _snapshots(conn: duckdb.DuckDBPyConnection) -> list[tuple[int, object, bool]]:
     """(year, day, complete) of each roster snapshot: each earlier school year's
     first day; the latest year's first day (without the late-synced mappings) and
-    the middle of its term."""
+    the middle of its term (of its first 41 days)."""
     years = conn.execute(
         "select year_idx, list(day order by day) from calendar "
         "group by year_idx order by year_idx"
     ).fetchall()
     snapshots = [(year_idx, days[0], True) for year_idx, days in years[:-1]]
     year_idx, days = years[-1]
-    if days[len(days) // 2] == days[0]:
+    # the middle of a short term, or its 21st day: not moved by a longer term
+    middle = days[min(len(days) // 2, MID_TERM_SNAPSHOT_DAY)]
+    if middle == days[0]:
         return [*snapshots, (year_idx, days[0], True)]
-    middle = days[len(days) // 2]
     return [*snapshots, (year_idx, days[0], False), (year_idx, middle, True)]
 
 
@@ -310,11 +316,21 @@ def _roster(conn: duckdb.DuckDBPyConnection) -> None:
             students.user_principal_name,
             'student' as role,
             strftime(enrollments.first_day, '%Y-%m-%d') as role_start,
-            strftime(enrollments.last_day, '%Y-%m-%d') as role_end,
+            -- an enrollment that lasts to the end of the term has the school
+            -- year's end as its role's end (it must not move as days are added)
+            strftime(
+                case when enrollments.last_day = years.last_day
+                    then make_date(enrollments.school_year, 6, 30)
+                    else enrollments.last_day end,
+                '%Y-%m-%d'
+            ) as role_end,
             enrollments.year_idx = (select max(year_idx) from calendar)
                 and uniform(students.student_idx, 81) < 0.03 as is_synced_late
         from students
         inner join enrollments on students.student_idx = enrollments.student_idx
+        inner join (
+            select year_idx, max(day) as last_day from calendar group by year_idx
+        ) as years on enrollments.year_idx = years.year_idx
         union all
         select
             1,
@@ -330,11 +346,11 @@ def _roster(conn: duckdb.DuckDBPyConnection) -> None:
             teachers.user_principal_name,
             'teacher',
             strftime(years.first_day, '%Y-%m-%d'),
-            strftime(years.last_day, '%Y-%m-%d'),
+            strftime(make_date(years.school_year, 6, 30), '%Y-%m-%d'),
             false
         from teachers
         cross join (
-            select year_idx, min(day) as first_day, max(day) as last_day
+            select year_idx, min(day) as first_day, min(school_year) as school_year
             from calendar
             group by year_idx
         ) as years
