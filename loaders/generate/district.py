@@ -28,6 +28,12 @@ falls over the last school weeks (the engagement-drop list); each school year ha
 holidays, and one school a closure; several years lie side by side (by default two,
 so year-over-year views have something to compare).
 
+A district of one more school day is the same district with that day added once its
+term is ten weeks long (about 45 school days): only the new day's files and the
+current week's weekly files change, as in a real daily delivery (in a shorter term, a
+day that starts a new week also moves the dropping students' last two weeks). The
+benchmark's one-day delivery relies on it.
+
 Ids line up across sources as in OEA's test data: the SIS student id (`sis_id`) is
 Clever's sis_id, the SIS student_id, Insights' AadUser.ObjectId and StudentId, Graph's
 users.id and i-Ready's Student ID; Clever's clever_user_id is Insights' Person.Id
@@ -137,11 +143,13 @@ def _schools(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
 
 
 # A district of one more school day is the same district with that day added: no
-# date chosen by the generator moves with the term's length once it is 30 school days
-# or more (a late enrollment, an early leave, a school's closure, the week dropping
+# date chosen by the generator moves with the term's length once it is ten weeks or
+# longer (a late enrollment, an early leave, a school's closure, the week dropping
 # students fall off). The benchmark's one-day delivery is then only the new day.
-# Dropping students fall off over the last two school weeks, from the fifth at most.
-DROP_FROM_WEEK = 4
+# Dropping students fall off over the last two school weeks of a term of up to ten
+# weeks (the demo's 45 school days: its engagement-drop list), from the ninth week on
+# in a longer one.
+DROP_FROM_WEEK = 8
 
 RACES = ("Hispanic", "White", "Black", "Asian", "Two or More Races")
 LANGUAGES = ("English", "Spanish", "Vietnamese", "Arabic")
@@ -234,7 +242,7 @@ def _people(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
                 else least(0.995, 0.94 + 0.06 * u_presence + present_tilt)
             end as p_present,
             -- engagement falls over the last school weeks of the latest year
-            -- (from its fifth week at most: DROP_FROM_WEEK)
+            -- (from its ninth week at most: DROP_FROM_WEEK)
             u_archetype >= 0.19 and u_archetype < 0.23 as is_dropping,
             -- enrolls after the latest term started, or leaves before it ends
             u_enrollment < 0.03 as enrolls_late,
@@ -413,7 +421,7 @@ def _enrollments(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
     # digital use grows a little from one year to the next; presence dips on
     # Mondays and Fridays, digital use on Fridays and weekends; the dropping
     # students lose most of both over the last two school weeks of the latest year
-    # (from its fifth week on in a longer term: DROP_FROM_WEEK)
+    # (from its ninth week on in a longer term: DROP_FROM_WEEK)
     conn.execute(
         f"""
         create or replace temp table student_days as

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from loaders.sources.contoso_sis import STUDENT_ATTENDANCE_HEADER
 from loaders.sources.iready import COMPREHENSIVE_LESSON_ACTIVITY_HEADER
 
 REPORT = "comprehensive_student_lesson_activity_with_standards"
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _digest(root: Path) -> dict[str, str]:
@@ -47,6 +49,29 @@ def test_another_seed_gives_other_data(tmp_path: Path) -> None:
     common = [name for name in a if name in b and "participation" in name]
     assert len(common) >= 9
     assert all(a[name] != b[name] for name in common)
+
+
+def test_one_more_school_day_only_adds_that_day(tmp_path: Path) -> None:
+    # GIVEN districts of 60 and 61 school days, otherwise the same
+    options = ("--students", "120", "--schools", "3", "--seed", "5", "--years", "1")
+    before = generate(tmp_path / "a", *options, "--days", "60").landing
+    after = generate(tmp_path / "b", *options, "--days", "61").landing
+    old, new = _digest(before), _digest(after)
+    # THEN no file is gone, and a file that changed only gained lines at its end (the
+    # current week's weekly files)
+    assert set(old) <= set(new)
+    changed = [name for name in old if old[name] != new[name]]
+    for name in changed:
+        assert (after / name).read_bytes().startswith((before / name).read_bytes())
+        assert name.startswith(("contoso_sis/", "iready/")), name
+    # AND every new file is of one day, later than any file there was
+    added = sorted(set(new) - set(old))
+    dates = {found for name in added for found in DATE.findall(name)}
+    assert len(dates) == 1, added
+    assert all(found < min(dates) for name in old for found in DATE.findall(name))
+    # AND that day brought data from several sources
+    assert {name.split("/")[0] for name in added} >= {"clever", "insights"}
+    assert len(changed) >= 1
 
 
 def test_files_are_named_and_shaped_as_clever_delivers_them(

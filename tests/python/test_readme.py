@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 from helpers.cli import PROJECT_DIR, cli_env
 
@@ -86,4 +87,10 @@ def test_every_quick_start_command_works_as_written() -> None:
     settings = json.loads(data.group(1))["settings"]
     assert (settings["minimum"], settings["chronic_threshold"]) == (5, 0.85)
     assert "Published for BI tools:" in result.stdout
+    # AND the demo shows what it is meant to: students whose engagement dropped
+    with duckdb.connect(str(demo / "serving.duckdb"), read_only=True) as conn:
+        dropped = conn.execute(
+            "select count(*) from sqls3_hybrid_engagement.engagement_drop"
+        ).fetchone()[0]
+    assert dropped >= 5
     shutil.rmtree(folder, ignore_errors=True)
