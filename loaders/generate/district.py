@@ -142,13 +142,9 @@ def _schools(conn: duckdb.DuckDBPyConnection, spec: DistrictSpec) -> None:
     )
 
 
-# A district of one more school day is the same district with that day added: no
-# date chosen by the generator moves with the term's length once it is ten weeks or
-# longer (a late enrollment, an early leave, a school's closure, the week dropping
-# students fall off). The benchmark's one-day delivery is then only the new day.
 # Dropping students fall off over the last two school weeks of a term of up to ten
 # weeks (the demo's 45 school days: its engagement-drop list), from the ninth week on
-# in a longer one.
+# in a longer one, so that one more day does not move it (the module's docstring).
 DROP_FROM_WEEK = 8
 
 RACES = ("Hispanic", "White", "Black", "Asian", "Two or More Races")
