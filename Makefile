@@ -17,9 +17,9 @@ SPARK_INSTALLED := $(VENV)/.installed-spark
 demo: $(INSTALLED)
 	$(BIN)/hybrid-engagement demo
 
+# pytest runs `make lint` too (tests/python/test_lint.py), beside the other tests.
 test: $(INSTALLED) $(SPARK_INSTALLED)
 	bash tests/setup_system.sh
-	$(MAKE) lint
 	$(BIN)/pytest
 
 # The project check (scripts/check_project.py: layers, names, key tests, descriptions,
@@ -33,7 +33,7 @@ lint: $(INSTALLED)
 	$(LINT_ENV) $(BIN)/dbt parse --quiet --profiles-dir . --target-path build/lint/target \
 		--log-path build/lint/logs
 	$(BIN)/python scripts/check_project.py build/lint/target/manifest.json
-	$(LINT_ENV) $(BIN)/sqlfluff lint models tests
+	$(LINT_ENV) $(BIN)/sqlfluff lint --processes 0 models tests
 
 install: $(INSTALLED)
 

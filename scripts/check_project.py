@@ -27,7 +27,8 @@ Each layer reads only the layers below it (no upward references):
 
 and every model has a primary-key test (`unique` + `not_null` on one column, or
 `unique_combination_of_columns`, without a `where`; or `not_null` on a column and
-`row_count_matches` against a model where that column is a key), a description on
+`row_count_matches` against a model where that column is a key; a column listed in
+the model's `not_null_columns` test counts as `not_null`), a description on
 the model and each of its columns (sources and seeds too), an enforced contract when
 it is public (every serving model is public), and `source()` only in base_ models.
 No two YAML files of the project share a name (one YAML per folder, named after it).
@@ -285,14 +286,18 @@ def _has_primary_key_test(uid: str, tests: dict[str, list[dict]]) -> bool:
 
 
 def _key_columns(uid: str, tests: dict[str, list[dict]]) -> set[str]:
-    """The model's columns tested as keys: `unique` + `not_null`, or kept from a
-    model it has all the rows of (`not_null` on the column, `row_count_matches`
-    against a model where that column is a key). A view over a large table then
+    """The model's columns tested as keys: `unique` + `not_null` (the column's own
+    or one of the model's `not_null_columns`), or kept from a model it has all the
+    rows of (`not_null` on the column, `row_count_matches` against a model where
+    that column is a key). A view over a large table then
     costs a count instead of grouping every key again."""
-    own = [test for test in _whole(tests[uid]) if test.get("column_name")]
     by_column = defaultdict(set)
-    for test in own:
-        by_column[test["column_name"]].add(_test_name(test))
+    for test in _whole(tests[uid]):
+        if test.get("column_name"):
+            by_column[test["column_name"]].add(_test_name(test))
+        elif _test_name(test) == "not_null_columns":
+            for column in test["test_metadata"]["kwargs"]["column_names"]:
+                by_column[column].add("not_null")
     keys = {
         column for column, names in by_column.items() if {"unique", "not_null"} <= names
     }

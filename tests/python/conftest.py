@@ -48,12 +48,14 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 
 # The longest group of tests (one Spark build, about 4 minutes alone) starts first,
-# so that it runs beside the many short tests instead of after them.
-STARTS_FIRST = ("test_spark.py",)
+# so that it runs beside the many short tests instead of after them; the linters
+# (a minute) next, so that they do not end the run.
+STARTS_FIRST = ("test_spark.py", "test_lint.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: item.path.name not in STARTS_FIRST)
+    order = {name: n for n, name in enumerate(STARTS_FIRST)}
+    items.sort(key=lambda item: order.get(item.path.name, len(order)))
 
 
 @pytest.fixture(scope="session")

@@ -59,15 +59,27 @@ def _tests_on(manifest: dict, model: str) -> dict[str, dict]:
 
 
 def _without(manifest: dict, model: str, test: str, column: str | None) -> dict:
-    """The manifest less the model's `test` (on `column`)."""
+    """The manifest less the model's `test` (on `column`); `not_null` on a column
+    is taken out of the model's `not_null_columns` test, where the project has it."""
     changed = copy.deepcopy(manifest)
+    tests = _tests_on(changed, model)
     removed = [
         uid
-        for uid, node in _tests_on(changed, model).items()
+        for uid, node in tests.items()
         if node["test_metadata"]["name"] == test and node.get("column_name") == column
     ]
-    assert len(removed) == 1, (model, test, column, removed)
-    del changed["nodes"][removed[0]]
+    merged = [
+        node["test_metadata"]["kwargs"]["column_names"]
+        for node in tests.values()
+        if test == "not_null"
+        and node["test_metadata"]["name"] == "not_null_columns"
+        and column in node["test_metadata"]["kwargs"]["column_names"]
+    ]
+    assert len(removed) + len(merged) == 1, (model, test, column, removed, merged)
+    if removed:
+        del changed["nodes"][removed[0]]
+    else:
+        merged[0].remove(column)
     return changed
 
 
@@ -90,6 +102,7 @@ def test_the_project_passes_its_key_rule(manifest: dict) -> None:
         (SERVING_VIEW, "row_count_matches", None, {SERVING_VIEW}),
         # the key where it is proved
         (SIGNALS, "unique", "event_id", {SIGNALS, VIEW, SERVING_VIEW}),
+        (SIGNALS, "not_null", "event_id", {SIGNALS, VIEW, SERVING_VIEW}),
     ],
 )
 def test_a_kept_key_needs_every_test_that_proves_it(
@@ -110,3 +123,17 @@ def test_a_filtered_count_keeps_no_key(manifest: dict) -> None:
     count["test_metadata"]["kwargs"]["model_filter"] = "event_type is not null"
     # THEN it proves no key
     assert _keyless(_load_check()(changed)) == {VIEW, SERVING_VIEW}
+
+
+def test_a_filtered_not_null_keeps_no_key(manifest: dict) -> None:
+    # GIVEN the signals' not-null columns tested on some of their rows only
+    changed = copy.deepcopy(manifest)
+    (not_null,) = [
+        node
+        for node in _tests_on(changed, SIGNALS).values()
+        if node["test_metadata"]["name"] == "not_null_columns"
+    ]
+    assert "event_id" in not_null["test_metadata"]["kwargs"]["column_names"]
+    not_null["config"]["where"] = "event_type is not null"
+    # THEN event_id is no key there, nor in the views that keep it
+    assert _keyless(_load_check()(changed)) == {SIGNALS, VIEW, SERVING_VIEW}

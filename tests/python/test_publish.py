@@ -130,7 +130,7 @@ def test_serving_file_holds_every_serving_view_as_a_described_table(
 ) -> None:
     district = published_district
     # GIVEN dbt's descriptions of the serving models and the delivered files
-    manifest = json.loads((DBT_TARGET / "manifest.json").read_text())
+    manifest = json.loads(district.manifest.read_text())
     described = {
         (node["schema"], node["alias"]): node
         for node in manifest["nodes"].values()

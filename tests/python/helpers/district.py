@@ -124,3 +124,10 @@ MIXED_CASE_VIEW = ("sqls3_case_check", "Student_pseudo")
 @dataclass(frozen=True)
 class PublishedDistrict(District):
     pipeline_output: str = ""
+
+    @property
+    def manifest(self) -> Path:
+        """dbt's manifest of the build that was published, kept beside the district:
+        the worker's target folder holds the last dbt run's, whose --vars (and with
+        them the descriptions) may be another test's."""
+        return self.data_dir.parent / "manifest.json"
