@@ -193,6 +193,48 @@ def test_identity_match_rates_equal_an_independent_count(
     )
 
 
+def test_a_null_in_any_required_column_fails_the_models_not_null_test(
+    built_district: District, tmp_path: Path
+) -> None:
+    # GIVEN a built warehouse in which two activity signals lost their event object
+    # and a third its shows_use flag (as a bug of ours would leave them)
+    district = copy_district(built_district, tmp_path / "district", landing=False)
+    signals = "digital_engagement.digital_activity_signals"
+    with duckdb.connect(str(district.warehouse)) as conn:
+        ids = [
+            event_id
+            for (event_id,) in conn.execute(
+                f"select event_id from {signals} where exclusion_reason is null "
+                "order by event_id limit 3"
+            ).fetchall()
+        ]
+        conn.execute(
+            f"update {signals} set event_object = null where event_id in (?, ?)",
+            ids[:2],
+        )
+        conn.execute(
+            f"update {signals} set shows_use = null where event_id = ?", ids[2:]
+        )
+    # WHEN the signals' data tests run
+    result = run_cli(
+        "dbt",
+        "test",
+        "--select",
+        "digital_activity_signals",
+        data_dir=district.data_dir,
+    )
+    # THEN the model's not-null test fails on exactly those three rows
+    assert result.returncode != 0
+    results = json.loads((DBT_TARGET / "run_results.json").read_text())["results"]
+    failures = {
+        result["unique_id"].split(".")[2]: result["failures"]
+        for result in results
+        if result["status"] == "fail"
+    }
+    not_null = [name for name in failures if name.startswith("not_null_columns_")]
+    assert len(not_null) == 1 and failures[not_null[0]] == 3
+
+
 def test_warehouse_answers_every_query_on_its_own(built_district: District) -> None:
     # GIVEN the warehouse opened alone, without restricted.duckdb attached
     with duckdb.connect(str(built_district.warehouse), read_only=True) as conn:
