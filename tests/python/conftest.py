@@ -47,10 +47,15 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return (os.cpu_count() or 1) + 1
 
 
-# The longest group of tests (one Spark build, about 4 minutes alone) starts first,
-# so that it runs beside the many short tests instead of after them; the linters
-# (a minute) next, so that they do not end the run.
-STARTS_FIRST = ("test_spark.py", "test_lint.py")
+# The modules with the longest tests start first, longest first (one Spark build,
+# about 4 minutes alone; the messy district's build; the linters; the README's quick
+# start), so that they run beside the many short tests instead of ending the run.
+STARTS_FIRST = (
+    "test_spark.py",
+    "test_messy_deliveries.py",
+    "test_lint.py",
+    "test_readme.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
