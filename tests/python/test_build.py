@@ -235,6 +235,48 @@ def test_a_null_in_any_required_column_fails_the_models_not_null_test(
     assert len(not_null) == 1 and failures[not_null[0]] == 3
 
 
+def test_a_row_breaking_any_column_rule_fails_the_models_rule_test(
+    built_district: District, tmp_path: Path
+) -> None:
+    # GIVEN a built warehouse in which one school's Clever usage counts more active
+    # students than students, and another's a negative number of logins
+    district = copy_district(built_district, tmp_path / "district", landing=False)
+    usage = "clever_usage.rpt_clever__usage_by_school"
+    with duckdb.connect(str(district.warehouse)) as conn:
+        first, second = [
+            school
+            for (school,) in conn.execute(
+                f"select clever_school_id from {usage} order by 1 limit 2"
+            ).fetchall()
+        ]
+        conn.execute(
+            f"update {usage} set active_students = students + 1 "
+            "where clever_school_id = ?",
+            [first],
+        )
+        conn.execute(
+            f"update {usage} set logins = -1 where clever_school_id = ?", [second]
+        )
+    # WHEN the model's data tests run
+    result = run_cli(
+        "dbt",
+        "test",
+        "--select",
+        "rpt_clever__usage_by_school",
+        data_dir=district.data_dir,
+    )
+    # THEN its rule test fails on exactly those two rows, and no other test fails
+    assert result.returncode != 0
+    results = json.loads((DBT_TARGET / "run_results.json").read_text())["results"]
+    failures = {
+        result["unique_id"].split(".")[2]: result["failures"]
+        for result in results
+        if result["status"] == "fail"
+    }
+    (name,) = failures
+    assert name.startswith("expressions_are_true_") and failures[name] == 2
+
+
 def test_warehouse_answers_every_query_on_its_own(built_district: District) -> None:
     # GIVEN the warehouse opened alone, without restricted.duckdb attached
     with duckdb.connect(str(built_district.warehouse), read_only=True) as conn:
