@@ -1,3 +1,15 @@
+{{
+    config(**date_partitioned(
+        column='activity_date',
+        by_date={'digital_activity_signals': 'activity_date'},
+        whole={
+            'int_identity__actor_keys': '*',
+            'digital_activity_event_objects': '*',
+            'int_hybrid_engagement__students': '*',
+        },
+    ))
+}}
+
 {#
     Digital activity of each student: one row per student per date with at least one
     digital_activity row, on the day the row's use counts (`activity_date`: the
@@ -27,6 +39,7 @@ with signals as (
     where
         exclusion_reason is null
         and activity_date is not null
+        and {{ in_changed_dates('activity_date') }}
 ),
 
 actor_keys as (

@@ -1,3 +1,19 @@
+{{
+    config(**date_partitioned(
+        column='attendance_date',
+        by_date={
+            'fct_student_school_days': 'attendance_date',
+            'fct_in_person_presence': 'attendance_date',
+            'fct_digital_activity_daily': 'activity_date',
+        },
+        whole={
+            'dim_student_year': [
+                'student_id_pseudonym', 'school_year', 'school_id', 'grade',
+            ],
+        },
+    ))
+}}
+
 {#
     The hybrid engagement category of each student on each school day: one row per
     student per school day (fct_student_school_days), with what the SIS says about
@@ -13,6 +29,7 @@ with school_days as (
         school_year,
         week_start
     from {{ ref('fct_student_school_days') }}
+    where {{ in_changed_dates('attendance_date') }}
 ),
 
 presence as (
@@ -23,6 +40,7 @@ presence as (
         absence_fraction,
         is_present
     from {{ ref('fct_in_person_presence') }}
+    where {{ in_changed_dates('attendance_date') }}
 ),
 
 digital as (
@@ -31,6 +49,7 @@ digital as (
         activity_date,
         is_digitally_active
     from {{ ref('fct_digital_activity_daily') }}
+    where {{ in_changed_dates('activity_date') }}
 ),
 
 student_years as (

@@ -1,3 +1,11 @@
+{{
+    config(**date_partitioned(
+        column='attendance_date',
+        by_date={'stg_contoso_sis__studentattendance': 'attendance_date'},
+        whole={'dim_attendance_codes': '*'},
+    ))
+}}
+
 {#
     What the SIS says about each student on each date: one row per student per
     date with at least one attendance record. Each record's code is classified by
@@ -21,6 +29,7 @@ with attendance as (
     where
         student_id_pseudonym is not null
         and attendance_date is not null
+        and {{ in_changed_dates('attendance_date') }}
 ),
 
 codes as (

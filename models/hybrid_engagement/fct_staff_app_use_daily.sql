@@ -1,3 +1,11 @@
+{{
+    config(**date_partitioned(
+        column='activity_date',
+        by_date={'digital_activity_signals': 'activity_date'},
+        whole={'int_identity__actor_keys': '*', 'dim_staff': '*'},
+    ))
+}}
+
 {#
     Teachers' and staff's digital activity: one row per staff member of dim_staff,
     date (the day use counts on, as for students), report (event_object) and app
@@ -23,6 +31,7 @@ with signals as (
     where
         exclusion_reason is null
         and activity_date is not null
+        and {{ in_changed_dates('activity_date') }}
 ),
 
 actor_keys as (

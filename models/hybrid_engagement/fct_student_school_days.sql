@@ -1,3 +1,19 @@
+{{
+    config(**date_partitioned(
+        column='attendance_date',
+        by_date={
+            'dim_school_calendar': 'calendar_date',
+            'stg_contoso_sis__studentattendance': 'attendance_date',
+        },
+        whole={},
+        by_range={
+            'int_hybrid_engagement__enrollments': [
+                'enrollment_start_date', 'enrollment_end_date',
+            ],
+        },
+    ))
+}}
+
 {#
     The school days of each student: one row per student per school day, a date
     that is an instructional day of their school (dim_school_calendar) within their
@@ -28,7 +44,9 @@ calendar as (
         school_year,
         week_start
     from {{ ref('dim_school_calendar') }}
-    where is_instructional_day
+    where
+        is_instructional_day
+        and {{ in_changed_dates('calendar_date') }}
 ),
 
 attendance as (
@@ -40,6 +58,7 @@ attendance as (
     where
         student_id_pseudonym is not null
         and attendance_date is not null
+        and {{ in_changed_dates('attendance_date') }}
 ),
 
 records as (

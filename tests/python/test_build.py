@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -470,6 +471,14 @@ def _with_other_code(
     return {**row, **{name: other[name] for name in fields}}
 
 
+def _iso_date(text: str) -> str:
+    """A delivered SIS date (ISO or US month/day/year) as ISO."""
+    if "/" not in text:
+        return text
+    month, day, year = text.split("/")
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
 def _attendance_codes(district: District) -> dict[str, str]:
     return dict(
         district.query(
@@ -501,6 +510,42 @@ def _activity_rows(district: District) -> list[tuple]:
     return district.query(
         f"select {ACTIVITY_COLUMNS} from digital_engagement.digital_activity"
     )
+
+
+# The marts rebuilt only on the dates whose inputs changed (see in_changed_dates).
+DATE_PARTITIONED = (
+    "fct_in_person_presence",
+    "fct_student_school_days",
+    "fct_digital_activity_daily",
+    "fct_staff_app_use_daily",
+    "fct_hybrid_engagement_daily",
+)
+
+
+def _marts(district: District) -> dict[str, Counter[tuple]]:
+    """Every row of every table the marts' schemas hold (their fingerprints aside)."""
+    tables = district.query(
+        "select schema_name, table_name from duckdb_tables() "
+        "where schema_name in ('hybrid_engagement', 'clever_usage', 'audit') "
+        "and table_name not like '%\\_\\_%' escape '\\' "
+        # (when each source was last loaded and built: a full refresh builds later)
+        "and table_name <> 'source_status'"
+    )
+    assert {name for _, name in tables} >= set(DATE_PARTITIONED)
+    return {
+        f"{schema}.{name}": Counter(district.query(f'select * from {schema}."{name}"'))
+        for schema, name in tables
+    }
+
+
+def _rebuilt_dates(district: District, table: str) -> set[str | None]:
+    """The dates the last build wrote of a date-partitioned mart (None: all)."""
+    return {
+        day.isoformat() if day else None
+        for (day,) in district.query(
+            f"select partition_date from hybrid_engagement.{table}__rebuilt_dates"
+        )
+    }
 
 
 def _delivery_halves(generated: District) -> tuple[list[Path], list[Path]]:
@@ -573,6 +618,18 @@ def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
     # (the dropped record leaves its school day without one: a finding, reported)
     built = with_findings(run_cli("build", data_dir=district.data_dir))
     assert "every_school_day_has_an_attendance_record" in built.stdout
+    # AND the SIS's presence per day was written again on the restated batch's
+    # dates only (the rows of the other days stayed as they were)
+    restated_dates = {
+        _iso_date(row["attendance_date"]) for row in [*latest, resent, changed]
+    }
+    rebuilt = _rebuilt_dates(district, "fct_in_person_presence")
+    assert rebuilt and None not in rebuilt and rebuilt <= restated_dates
+    written = district.scalar(
+        "select count(distinct attendance_date) "
+        "from hybrid_engagement.fct_in_person_presence"
+    )
+    assert len(rebuilt) < written / 2
     # THEN staging holds, per record, its version in the current files: the dropped
     # record is gone, the changed one changed, the re-sent one is the first batch's
     # again (only the restated records were replaced: see rows_loaded_since_last_run)
@@ -615,7 +672,9 @@ def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
             "stg_graph__users",
         )
     }
+    marts = _marts(district)
     with_findings(run_cli("build", "--full-refresh", data_dir=district.data_dir))
+    assert _marts(district) == marts
     refreshed = set(
         district.query(
             f"select {ACTIVITY_COLUMNS} from digital_engagement.digital_activity"
@@ -690,7 +749,9 @@ def test_a_later_roster_maps_activity_loaded_before_it(
             f"select {ACTIVITY_COLUMNS} from digital_engagement.digital_activity"
         )
     )
+    marts = _marts(district)
     ok(run_cli("build", "--full-refresh", data_dir=district.data_dir))
+    assert _marts(district) == marts
     assert (
         set(
             district.query(
