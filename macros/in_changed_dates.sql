@@ -8,14 +8,18 @@
         column:   the model's date column
         by_date:  {input model: its date column}, inputs whose rows of a date
                   make only the model's rows of that date
-        whole:    {input model: the columns the model reads, or '*'}, inputs any
-                  row of which may change any date (dimensions, identity maps)
+        whole:    [input model, ...], inputs any row of which may change any
+                  date (dimensions, identity maps)
         by_range: {input model: [its first date, its last date]} (optional),
                   inputs whose row makes the model's rows of the dates it spans
                   (enrollments)
+        columns:  {input model: the columns the model reads} (optional; without
+                  it, every column without a leading underscore): what the
+                  fingerprints hash, so a change to a column the model does not
+                  read changes no date
     It is incremental on DuckDB (a table elsewhere), strategy `append`. Its
     pre-hook (forget_changed_dates) fingerprints the inputs per date (row count
-    and sum of row hashes over the columns without a leading underscore, so a
+    and sum of row hashes over the columns the model reads, so a
     restated file that re-sends the same rows changes no date), compares them with
     the last build's and deletes the model's rows of every changed date: every
     date when a whole input or the model's SQL changed, or no fingerprints were
@@ -27,7 +31,7 @@
     inside the model's transaction: a failed build forgets nothing and keeps the
     earlier fingerprints.
 #}
-{% macro date_partitioned(column, by_date, whole, by_range={}) -%}
+{% macro date_partitioned(column, by_date, whole, by_range={}, columns={}) -%}
     {{ return({
         'materialized': 'incremental' if target.type == 'duckdb' else 'table',
         'incremental_strategy': 'append',
@@ -39,6 +43,7 @@
             'by_date': by_date,
             'by_range': by_range,
             'whole': whole,
+            'columns': columns,
         }},
     }) }}
 {%- endmacro %}
@@ -116,11 +121,14 @@
             cast(input_row.{{ date_column }} as date) as partition_date,
             count(*) as row_count,
             sum(hash(input_row)) as row_hash_sum
-        from (select columns('^[^_]') from {{ ref(name) }}) as input_row
+        from (
+            select {{ fingerprinted_columns(spec, name, [date_column]) }}
+            from {{ ref(name) }}
+        ) as input_row
         where input_row.{{ date_column }} is not null
         group by cast(input_row.{{ date_column }} as date)
         {%- endfor %}
-        {%- for name, columns in spec.whole.items() %}
+        {%- for name in spec.whole %}
         union all
         select
             '{{ name }}' as input_name,
@@ -128,7 +136,7 @@
             count(*) as row_count,
             coalesce(sum(hash(input_row)), 0) as row_hash_sum
         from (
-            select {{ "columns('^[^_]')" if columns == '*' else columns | join(', ') }}
+            select {{ fingerprinted_columns(spec, name) }}
             from {{ ref(name) }}
         ) as input_row
         {%- endfor %}
@@ -150,13 +158,30 @@
             hash(input_row) as row_hash,
             cast(input_row.{{ range[0] }} as date) as range_start,
             cast(input_row.{{ range[1] }} as date) as range_end
-        from (select columns('^[^_]') from {{ ref(name) }}) as input_row
+        from (
+            select {{ fingerprinted_columns(spec, name, range) }}
+            from {{ ref(name) }}
+        ) as input_row
     ) as ranges
         on
             dates.partition_date >= ranges.range_start
             and dates.partition_date <= ranges.range_end
     group by dates.partition_date
     {%- endfor %}
+{%- endmacro %}
+
+{#
+    What an input's row hash covers: the columns the model reads as the spec's
+    `columns` lists them (with the date columns), else every column without a
+    leading underscore.
+#}
+{% macro fingerprinted_columns(spec, name, dates=[]) -%}
+    {%- set listed = (spec.columns or {}).get(name) -%}
+    {%- if listed is none -%}
+        columns('^[^_]')
+    {%- else -%}
+        {{ (dates | reject('in', listed) | list + listed) | join(', ') }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#

@@ -2,10 +2,16 @@
     config(**date_partitioned(
         column='activity_date',
         by_date={'digital_activity_signals': 'activity_date'},
-        whole={
-            'int_identity__actor_keys': '*',
-            'digital_activity_event_objects': '*',
-            'int_hybrid_engagement__students': '*',
+        whole=[
+            'int_identity__actor_keys',
+            'digital_activity_event_objects',
+            'int_hybrid_engagement__students',
+        ],
+        columns={
+            'digital_activity_signals': [
+                'event_actor', 'actor_key_type', 'actor_key', 'event_object',
+                'time_on_task_sec', 'num_access', 'shows_use', 'exclusion_reason',
+            ],
         },
     ))
 }}

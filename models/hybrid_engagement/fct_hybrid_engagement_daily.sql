@@ -6,7 +6,18 @@
             'fct_in_person_presence': 'attendance_date',
             'fct_digital_activity_daily': 'activity_date',
         },
-        whole={
+        whole=['dim_student_year'],
+        columns={
+            'fct_student_school_days': [
+                'student_id_pseudonym', 'school_year', 'week_start',
+            ],
+            'fct_in_person_presence': [
+                'student_id_pseudonym', 'attendance_type', 'absence_fraction',
+                'is_present',
+            ],
+            'fct_digital_activity_daily': [
+                'student_id_pseudonym', 'is_digitally_active',
+            ],
             'dim_student_year': [
                 'student_id_pseudonym', 'school_year', 'school_id', 'grade',
             ],

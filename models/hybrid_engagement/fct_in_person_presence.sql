@@ -2,7 +2,13 @@
     config(**date_partitioned(
         column='attendance_date',
         by_date={'stg_contoso_sis__studentattendance': 'attendance_date'},
-        whole={'dim_attendance_codes': '*'},
+        whole=['dim_attendance_codes'],
+        columns={
+            'stg_contoso_sis__studentattendance': [
+                'attendance_id', 'student_id_pseudonym', 'school_id',
+                'attendance_code', 'presence_flag',
+            ],
+        },
     ))
 }}
 

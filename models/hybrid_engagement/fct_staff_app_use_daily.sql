@@ -2,7 +2,14 @@
     config(**date_partitioned(
         column='activity_date',
         by_date={'digital_activity_signals': 'activity_date'},
-        whole={'int_identity__actor_keys': '*', 'dim_staff': '*'},
+        whole=['int_identity__actor_keys', 'dim_staff'],
+        columns={
+            'digital_activity_signals': [
+                'event_actor', 'actor_key_type', 'actor_key', 'event_object',
+                'entity_type', 'num_access', 'time_on_task_sec', 'shows_use',
+                'exclusion_reason',
+            ],
+        },
     ))
 }}
 

@@ -5,10 +5,21 @@
             'dim_school_calendar': 'calendar_date',
             'stg_contoso_sis__studentattendance': 'attendance_date',
         },
-        whole={},
+        whole=[],
         by_range={
             'int_hybrid_engagement__enrollments': [
                 'enrollment_start_date', 'enrollment_end_date',
+            ],
+        },
+        columns={
+            'dim_school_calendar': [
+                'school_id', 'school_year', 'week_start', 'is_instructional_day',
+            ],
+            'stg_contoso_sis__studentattendance': [
+                'student_id_pseudonym', 'school_id',
+            ],
+            'int_hybrid_engagement__enrollments': [
+                'student_id_pseudonym', 'school_id', 'school_year',
             ],
         },
     ))
