@@ -4,7 +4,7 @@
     refresh gives. A day's delivery then costs what its dates cost, not the year.
 
     A model's config is `config(**date_partitioned(column, by_date, whole,
-    by_range))`:
+    by_range, columns))`:
         column:   the model's date column
         by_date:  {input model: its date column}, inputs whose rows of a date
                   make only the model's rows of that date
@@ -22,8 +22,8 @@
     and sum of row hashes over the columns the model reads, so a
     restated file that re-sends the same rows changes no date), compares them with
     the last build's and deletes the model's rows of every changed date: every
-    date when a whole input or the model's SQL changed, or no fingerprints were
-    kept. The body writes those dates again, and only they, with
+    date when a whole input or the model's compiled SQL (its logic, the vars it
+    reads) changed, or no fingerprints were kept. The body writes those dates again, and only they, with
     `in_changed_dates(column)` in the filter of each by_date input (`true` in a
     full build). The post-hook (remember_input_fingerprints) keeps this build's
     fingerprints in `<model>__input_fingerprints`; `<model>__rebuilt_dates` lists
@@ -49,7 +49,10 @@
 {%- endmacro %}
 
 {% macro in_changed_dates(column) -%}
-    {%- if is_incremental() and target.type == 'duckdb' -%}
+    {#- The same text in a full build (its pre-hook lists every date) and an
+        incremental one, so that the model's compiled SQL, which its fingerprint
+        includes, changes only when its logic or a var it reads changes. -#}
+    {%- if target.type == 'duckdb' and this is not none and this.identifier -%}
         (
             {{ column }} in (
                 select changed.partition_date
@@ -113,7 +116,10 @@
             'model sql' as input_name,
             cast(null as date) as partition_date,
             0 as row_count,
-            cast(hash('{{ local_md5(model.raw_code) }}') as hugeint) as row_hash_sum
+            cast(
+                hash('{{ local_md5(model.compiled_code or model.raw_code) }}')
+                as hugeint
+            ) as row_hash_sum
         {%- for name, date_column in spec.by_date.items() %}
         union all
         select

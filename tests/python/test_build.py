@@ -684,6 +684,16 @@ def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
     assert len(refreshed) == sum(counts.values())
     for table, rows in staged.items():
         assert set(district.query(f"select * from staging.{table}")) == rows, table
+    # AND a var a mart's SQL reads changes its compiled SQL: every date is rebuilt
+    with_findings(
+        run_cli(
+            "build",
+            "--vars",
+            "{school_year_start_month: 8}",
+            data_dir=district.data_dir,
+        )
+    )
+    assert _rebuilt_dates(district, "fct_digital_activity_daily") == {None}
     # AND the append-only lookup learned every user of both halves
     users = {r["clever_user_id"] for r in generated.rows("clever/*/*.csv")}
     looked_up = district.query(
