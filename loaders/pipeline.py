@@ -252,7 +252,10 @@ def publish_file(run: Run) -> str:
         )
     publication = publish(run.paths)
     run.publication = publication
-    shown = [f"{len(publication.tables)} tables, {publication.rows:,} rows"]
+    shown = [
+        f"{len(publication.tables)} tables, {publication.rows:,} rows "
+        f"({publication.changes})"
+    ]
     if run.paths.built_docs_file.exists():
         _place(run.paths.built_docs_file, run.paths.docs_file)
         run.docs = run.paths.docs_file

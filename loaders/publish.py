@@ -9,6 +9,15 @@ checkpointed, closed and flushed to disk, then renamed over `serving.duckdb` in 
 atomic step. The file it replaces stays as `serving.previous.duckdb`, ready to put
 back.
 
+A publication after the first starts from a copy of the published file and writes
+only what changed: a table whose rows are the view's (same columns, same row count and
+sum of row hashes) is kept; a large table published date by date (its model's
+`meta: {publish_by_date: <column>}`) has the rows of the dates whose count or hash sum
+differs deleted and written again; any other table is written whole. The result holds
+the same rows as a publication from scratch, which is what happens when there is no
+published file, it is in another storage version, or more than half of it is free
+space (a file that only ever changes by deletes and inserts is rewritten now and then).
+
 Readers never wait and never see a half-written file: one that holds the old file open
 keeps reading the old, complete snapshot; a new connection opens the new file. The
 warehouse is only read (attached READ_ONLY), so publishing takes no write lock that a
@@ -43,6 +52,9 @@ SERVING_FILE_MODE = 0o440
 
 TARGET_ALIAS = "serving_next"
 
+# How a table was published (PublishedTable.change).
+WRITTEN, UNCHANGED, BY_DATE = "written", "unchanged", "by date"
+
 
 class PublishError(Exception):
     """Publishing refused or failed; the published file is unchanged."""
@@ -53,10 +65,22 @@ class PublishedTable:
     schema: str
     name: str
     rows: int
+    # What this publication wrote of it: "written" (the whole table), "unchanged",
+    # or "by date" (the rows of dates_written of its dates).
+    change: str = "written"
+    dates_written: int = 0
+    dates: int = 0
 
     @property
     def qualified_name(self) -> str:
         return f"{self.schema}.{self.name}"
+
+    @property
+    def written(self) -> str:
+        """E.g. "unchanged" or "2 of 90 dates"."""
+        if self.change == BY_DATE:
+            return f"{self.dates_written} of {self.dates} dates"
+        return self.change
 
 
 @dataclass(frozen=True)
@@ -68,6 +92,22 @@ class Publication:
     @property
     def rows(self) -> int:
         return sum(table.rows for table in self.tables)
+
+    @property
+    def changes(self) -> str:
+        """What it wrote, in a few words: "3 written, 17 unchanged, 4 by date (6 of
+        360 dates written)"."""
+        tables = self.tables
+        parts = [
+            f"{sum(t.change == change for t in tables)} {change}"
+            for change in (WRITTEN, UNCHANGED)
+        ]
+        by_date = [t for t in tables if t.change == BY_DATE]
+        if by_date:
+            written = sum(t.dates_written for t in by_date)
+            dates = sum(t.dates for t in by_date)
+            parts.append(f"{len(by_date)} by date ({written} of {dates} dates written)")
+        return ", ".join(parts)
 
 
 def next_path(serving_db: Path) -> Path:
@@ -109,12 +149,13 @@ def publish(paths: Paths, manifest: Path = MANIFEST) -> Publication:
             "BI tools must open it read-only. Close that program, delete the .wal "
             "file, and publish again; the published file is unchanged."
         )
-    descriptions = Descriptions.from_manifest(manifest)
+    models = ServingModels.from_manifest(manifest)
     staging = next_path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_database(staging)
     try:
-        tables = _write(paths.warehouse_db, staging, descriptions)
+        base = target if target.exists() else None
+        tables = _write(paths.warehouse_db, staging, models, base)
         _seal(staging)
         _refuse_if_held(target)  # again: a session may have opened it meanwhile
     except BaseException:
@@ -122,13 +163,17 @@ def publish(paths: Paths, manifest: Path = MANIFEST) -> Publication:
         raise
     previous = _swap_into_place(staging, target)
     _record_publication(paths, build)
+    publication = Publication(target, previous, tables)
     log.info(
-        "published %s tables (%s rows) to %s",
+        "published %s tables (%s rows) to %s: %s",
         len(tables),
-        f"{sum(t.rows for t in tables):,}",
+        f"{publication.rows:,}",
         target,
+        publication.changes,
     )
-    return Publication(target, previous, tables)
+    for table in tables:
+        log.debug("published %s: %s", table.qualified_name, table.written)
+    return publication
 
 
 def _refuse_if_held(target: Path) -> None:
@@ -176,14 +221,16 @@ def serving_views(
 
 
 @dataclass(frozen=True)
-class Descriptions:
-    """The rendered dbt descriptions of the serving models, by schema and name."""
+class ServingModels:
+    """What dbt's manifest says of the serving models, by schema and name: their
+    rendered descriptions, and the date column of those published date by date."""
 
     tables: dict[tuple[str, str], str]
     columns: dict[tuple[str, str], dict[str, str]]
+    date_columns: dict[tuple[str, str], str]
 
     @classmethod
-    def from_manifest(cls, manifest: Path) -> Descriptions:
+    def from_manifest(cls, manifest: Path) -> ServingModels:
         if not manifest.exists():
             raise PublishError(
                 f"dbt's {manifest} is missing: run `hybrid-engagement build` first."
@@ -191,6 +238,7 @@ class Descriptions:
         nodes = json.loads(manifest.read_text())["nodes"].values()
         tables: dict[tuple[str, str], str] = {}
         columns: dict[tuple[str, str], dict[str, str]] = {}
+        date_columns: dict[tuple[str, str], str] = {}
         for node in nodes:
             if node["resource_type"] != "model":
                 continue
@@ -201,7 +249,10 @@ class Descriptions:
                 name.lower(): column["description"]
                 for name, column in node["columns"].items()
             }
-        return cls(tables, columns)
+            date_column = node["config"].get("meta", {}).get("publish_by_date")
+            if date_column:
+                date_columns[key] = date_column
+        return cls(tables, columns, date_columns)
 
     def table(self, schema: str, name: str) -> str:
         return self.tables.get((schema.lower(), name.lower()), "")
@@ -211,10 +262,15 @@ class Descriptions:
             column.lower(), ""
         )
 
+    def date_column(self, schema: str, name: str) -> str | None:
+        return self.date_columns.get((schema.lower(), name.lower()))
+
 
 def _write(
-    warehouse: Path, staging: Path, descriptions: Descriptions
+    warehouse: Path, staging: Path, models: ServingModels, base: Path | None
 ) -> tuple[PublishedTable, ...]:
+    """Write the serving views into `staging`: from scratch, or starting from a
+    copy of `base` (the published file) and writing only what changed."""
     temp_dir = staging.with_name(staging.name + ".tmp")
     storage = serving_storage_version()
     config = {
@@ -232,13 +288,21 @@ def _write(
             conn.execute(
                 f"attach {literal(str(warehouse))} as {quote_ident(source)} (read_only)"
             )
-            conn.execute(
-                f"attach {literal(str(staging))} as {TARGET_ALIAS} "
-                f"(storage_version {literal(storage)})"
-            )
-            for schema, view in serving_views(conn, source):
-                rows = _copy_view(conn, source, (schema, view), descriptions)
-                published.append(PublishedTable(schema, view, rows))
+            copied = base is not None and _start_from_copy(conn, base, staging, storage)
+            if not copied:
+                conn.execute(
+                    f"attach {literal(str(staging))} as {TARGET_ALIAS} "
+                    f"(storage_version {literal(storage)})"
+                )
+            views = serving_views(conn, source)
+            if copied:
+                _drop_tables_not_in(conn, views)
+            for schema, view in views:
+                date_column = models.date_column(schema, view)
+                published.append(
+                    _publish_view(conn, source, (schema, view), date_column, copied)
+                )
+                _describe(conn, (schema, view), models)
             conn.execute(f"checkpoint {TARGET_ALIAS}")
             conn.execute(f"detach {TARGET_ALIAS}")
             conn.execute(f"detach {quote_ident(source)}")
@@ -252,38 +316,190 @@ def _write(
     return tuple(published)
 
 
-def _copy_view(
+def _start_from_copy(
+    conn: duckdb.DuckDBPyConnection, base: Path, staging: Path, storage: str
+) -> bool:
+    """Copy the published file to `staging` and attach it, unless it is in another
+    storage version or mostly free space (then it is written from scratch)."""
+    shutil.copyfile(base, staging)
+    conn.execute(f"attach {literal(str(staging))} as {TARGET_ALIAS}")
+    version, free_blocks, used_blocks = conn.execute(
+        "select databases.tags['storage_version'], sizes.free_blocks, "
+        "sizes.used_blocks "
+        "from duckdb_databases() as databases "
+        "inner join pragma_database_size() as sizes using (database_name) "
+        "where database_name = ?",
+        [TARGET_ALIAS],
+    ).fetchone()
+    if str(version).startswith(storage) and free_blocks <= used_blocks:
+        return True
+    log.info(
+        "writing %s from scratch: the published file is in storage %s (wanted %s), "
+        "%s of its %s blocks free",
+        staging.name,
+        version,
+        storage,
+        free_blocks,
+        free_blocks + used_blocks,
+    )
+    conn.execute(f"detach {TARGET_ALIAS}")
+    _remove_database(staging)
+    return False
+
+
+def _drop_tables_not_in(
+    conn: duckdb.DuckDBPyConnection, views: list[tuple[str, str]]
+) -> None:
+    """Drop the copied file's tables (and then empty schemas) that are no longer
+    serving views."""
+    wanted = {(schema.lower(), view.lower()) for schema, view in views}
+    tables = conn.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ?",
+        [TARGET_ALIAS],
+    ).fetchall()
+    for schema, table in tables:
+        if (schema.lower(), table.lower()) not in wanted:
+            conn.execute(
+                f"drop table {TARGET_ALIAS}.{quote_ident(schema)}.{quote_ident(table)}"
+            )
+    schemas = {schema.lower() for schema, _ in views} | {"main"}
+    for (schema,) in conn.execute(
+        "select schema_name from duckdb_schemas() "
+        "where database_name = ? and not internal",
+        [TARGET_ALIAS],
+    ).fetchall():
+        if schema.lower() not in schemas:
+            conn.execute(f"drop schema {TARGET_ALIAS}.{quote_ident(schema)}")
+
+
+def _publish_view(
     conn: duckdb.DuckDBPyConnection,
     source: str,
     relation: tuple[str, str],
-    descriptions: Descriptions,
-) -> int:
+    date_column: str | None,
+    copied: bool,
+) -> PublishedTable:
+    """Make the target's table of a view hold the view's rows."""
     schema, view = relation
     name = f"{quote_ident(schema)}.{quote_ident(view)}"
     table = f"{TARGET_ALIAS}.{name}"
+    built = f"{quote_ident(source)}.{name}"
     conn.execute(f"create schema if not exists {TARGET_ALIAS}.{quote_ident(schema)}")
-    rows = conn.execute(
-        f"create table {table} as select * from {quote_ident(source)}.{name}"
+    if copied and _columns(conn, TARGET_ALIAS, relation) == _columns(
+        conn, source, relation
+    ):
+        if date_column is not None:
+            written, dates = _publish_changed_dates(conn, table, built, date_column)
+            rows = _row_count(conn, table)
+            return PublishedTable(schema, view, rows, BY_DATE, written, dates)
+        if _fingerprint(conn, table) == _fingerprint(conn, built):
+            return PublishedTable(schema, view, _row_count(conn, table), UNCHANGED)
+    rows = conn.execute(f"create or replace table {table} as select * from {built}")
+    return PublishedTable(schema, view, rows.fetchone()[0], WRITTEN)
+
+
+def _publish_changed_dates(
+    conn: duckdb.DuckDBPyConnection, table: str, built: str, date_column: str
+) -> tuple[int, int]:
+    """Delete and write again the rows of the dates whose row count or sum of row
+    hashes differs between the published table and the view; return how many
+    dates were written, of how many."""
+    day = f"cast(published_row.{quote_ident(date_column)} as date)"
+    conn.execute(
+        "create or replace temp table changed_dates as "
+        "with published as ("
+        f"  select {day} as partition_date, count(*) as row_count, "
+        "  sum(hash(published_row)) as row_hash_sum "
+        f"  from (select * from {table}) as published_row group by all"
+        "), built as ("
+        f"  select {day} as partition_date, count(*) as row_count, "
+        "  sum(hash(published_row)) as row_hash_sum "
+        f"  from (select * from {built}) as published_row group by all"
+        ") "
+        "select coalesce(published.partition_date, built.partition_date) "
+        "  as partition_date "
+        "from published full outer join built "
+        "  on published.partition_date is not distinct from built.partition_date "
+        "where published.row_count is distinct from built.row_count "
+        "  or published.row_hash_sum is distinct from built.row_hash_sum"
+    )
+    changed = _row_count(conn, "changed_dates")
+    if changed:
+        in_changed = (
+            f"({day} in (select partition_date from changed_dates) "
+            f"or ({day} is null and exists "
+            "(select 1 from changed_dates where partition_date is null)))"
+        )
+        conn.execute(f"delete from {table} as published_row where {in_changed}")
+        conn.execute(
+            f"insert into {table} select * from {built} as published_row "
+            f"where {in_changed}"
+        )
+    dates = conn.execute(
+        f"select count(distinct {day}) from {built} as published_row"
     ).fetchone()[0]
-    description = descriptions.table(schema, view)
+    return changed, dates
+
+
+def _columns(
+    conn: duckdb.DuckDBPyConnection, catalog: str, relation: tuple[str, str]
+) -> list[tuple[str, str]]:
+    """(name, type) of a table's or view's columns, in order."""
+    return conn.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? "
+        "order by column_index",
+        [catalog, *relation],
+    ).fetchall()
+
+
+def _fingerprint(conn: duckdb.DuckDBPyConnection, relation: str) -> tuple:
+    return conn.execute(
+        "select count(*), sum(hash(published_row)) "
+        f"from (select * from {relation}) as published_row"
+    ).fetchone()
+
+
+def _row_count(conn: duckdb.DuckDBPyConnection, relation: str) -> int:
+    return conn.execute(f"select count(*) from {relation}").fetchone()[0]
+
+
+def _describe(
+    conn: duckdb.DuckDBPyConnection,
+    relation: tuple[str, str],
+    models: ServingModels,
+) -> None:
+    """Set the table's and its columns' comments to the dbt descriptions (none
+    where there is none), changing only those that differ."""
+    schema, view = relation
+    table = f"{TARGET_ALIAS}.{quote_ident(schema)}.{quote_ident(view)}"
+    description = models.table(schema, view)
     if not description:
         log.warning(
             "%s.%s has no dbt description: published without comments", schema, view
         )
-        return rows
-    conn.execute(f"comment on table {table} is {literal(description)}")
+    (comment,) = conn.execute(
+        "select comment from duckdb_tables() "
+        "where database_name = ? and schema_name = ? and table_name = ?",
+        [TARGET_ALIAS, schema, view],
+    ).fetchone()
+    if (comment or "") != description:
+        conn.execute(f"comment on table {table} is {_comment(description)}")
     columns = conn.execute(
-        "select column_name from duckdb_columns() "
+        "select column_name, comment from duckdb_columns() "
         "where database_name = ? and schema_name = ? and table_name = ?",
         [TARGET_ALIAS, schema, view],
     ).fetchall()
-    for (column,) in columns:
-        text = descriptions.column(schema, view, column)
-        if text:
+    for column, comment in columns:
+        text = models.column(schema, view, column) if description else ""
+        if (comment or "") != text:
             conn.execute(
-                f"comment on column {table}.{quote_ident(column)} is {literal(text)}"
+                f"comment on column {table}.{quote_ident(column)} is {_comment(text)}"
             )
-    return rows
+
+
+def _comment(text: str) -> str:
+    return literal(text) if text else "null"
 
 
 def _seal(staging: Path) -> None:

@@ -399,6 +399,79 @@ def test_reader_keeps_its_snapshot_while_a_rebuild_publishes(
         reader.wait(timeout=60)
 
 
+def _rows_by_date(path: Path, table: str, date_column: str) -> dict[str, list]:
+    """A published table's rows grouped by date, read with Python."""
+    with duckdb.connect(str(path), read_only=True) as conn:
+        relation = conn.execute(f"select * from {table}")
+        names = [column[0] for column in relation.description]
+        by_date: dict[str, list] = {}
+        for row in relation.fetchall():
+            day = str(row[names.index(date_column)])[:10]
+            by_date.setdefault(day, []).append(json.dumps(row, default=str))
+    return {day: sorted(rows) for day, rows in by_date.items()}
+
+
+def _comments(path: Path) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return conn.execute(
+            "select schema_name, table_name, column_name, data_type, comment "
+            "from duckdb_columns() union all "
+            "select schema_name, table_name, null, null, comment from duckdb_tables() "
+            "order by all"
+        ).fetchall()
+
+
+def test_a_publication_writes_only_what_changed_and_equals_one_from_scratch(
+    published_district: PublishedDistrict, duckdb1_python: Path, tmp_path: Path
+) -> None:
+    # GIVEN a published district whose next delivery brings four more school days
+    # and restates an earlier Clever participation file (one row's logins change)
+    district = copy_district(published_district, tmp_path / "district", landing=True)
+    participation = "sqls2_clever.daily_participation_pseudo"
+    before = _rows_by_date(district.serving, participation, "date")
+    generate(district.data_dir, *MORE_DAYS)
+    restated = district.files("clever/daily-participation/*-students.csv")[0]
+    lines = restated.read_text().splitlines()
+    fields = lines[1].split(",")
+    fields[6] = str(int(fields[6]) + 40)  # num_logins
+    lines[1] = ",".join(fields)
+    restated.write_text("\n".join(lines) + "\n")
+    # WHEN the pipeline runs and publishes
+    run = ok(run_cli("-v", "pipeline", data_dir=district.data_dir))
+    # AND the same build is published from scratch into a folder without a
+    # published file
+    scratch = copy_district(district, tmp_path / "scratch", landing=False)
+    scratch.serving.unlink()
+    ok(run_cli("publish", data_dir=scratch.data_dir))
+    # THEN the published file holds exactly the warehouse's serving views, read by
+    # DuckDB 1.5, with the same comments as the publication from scratch
+    read = subprocess.run(
+        [str(duckdb1_python), "-c", READ_EVERY_TABLE, str(district.serving)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert read.returncode == 0, read.stderr
+    assert json.loads(read.stdout)["tables"] == _serving_views(district)
+    assert _comments(district.serving) == _comments(scratch.serving)
+    # AND the participation rows were written again only on the dates whose rows
+    # changed (counted here from the rows, date by date): the restated date and the
+    # new ones, not the others
+    after = _rows_by_date(district.serving, participation, "date")
+    changed = {
+        day for day in before.keys() | after.keys() if before.get(day) != after.get(day)
+    }
+    assert fields[0] in changed and set(after) - set(before) <= changed
+    assert 0 < len(changed) < len(after)
+    assert f"published {participation}: {len(changed)} of {len(after)} dates" in (
+        run.stderr
+    )
+    # AND tables whose rows are the same were kept as they were
+    assert "published sqls3_hybrid_engagement.attendance_codes: unchanged" in (
+        run.stderr
+    )
+
+
 def test_failing_dbt_test_never_publishes(
     published_district: PublishedDistrict, tmp_path: Path
 ) -> None:
