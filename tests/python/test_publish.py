@@ -258,19 +258,24 @@ def _duckdb_version(python: Path) -> str:
     return found.stdout.strip()
 
 
-def test_duckdb_1_5_reads_every_published_table(
-    published_district: PublishedDistrict, duckdb1_python: Path, tmp_path: Path
-) -> None:
-    # GIVEN DuckDB 1.5, the engine inside the ODBC/JDBC drivers and BI tools
-    # WHEN it opens serving.duckdb read-only and reads every row of every table
+def _read_with(python: Path, serving: Path) -> dict:
+    """Every table of `serving`, every row, read by READ_EVERY_TABLE in `python`."""
     read = subprocess.run(
-        [str(duckdb1_python), "-c", READ_EVERY_TABLE, str(published_district.serving)],
+        [str(python), "-c", READ_EVERY_TABLE, str(serving)],
         capture_output=True,
         text=True,
         check=False,
     )
     assert read.returncode == 0, read.stderr
-    result = json.loads(read.stdout)
+    return json.loads(read.stdout)
+
+
+def test_duckdb_1_5_reads_every_published_table(
+    published_district: PublishedDistrict, duckdb1_python: Path, tmp_path: Path
+) -> None:
+    # GIVEN DuckDB 1.5, the engine inside the ODBC/JDBC drivers and BI tools
+    # WHEN it opens serving.duckdb read-only and reads every row of every table
+    result = _read_with(duckdb1_python, published_district.serving)
     # THEN it is DuckDB 1.5 and it sees exactly the warehouse's serving views' rows
     assert result["version"].startswith("1.5.")
     assert result["tables"] == _serving_views(published_district)
@@ -445,14 +450,9 @@ def test_a_publication_writes_only_what_changed_and_equals_one_from_scratch(
     ok(run_cli("publish", data_dir=scratch.data_dir))
     # THEN the published file holds exactly the warehouse's serving views, read by
     # DuckDB 1.5, with the same comments as the publication from scratch
-    read = subprocess.run(
-        [str(duckdb1_python), "-c", READ_EVERY_TABLE, str(district.serving)],
-        capture_output=True,
-        text=True,
-        check=False,
+    assert _read_with(duckdb1_python, district.serving)["tables"] == (
+        _serving_views(district)
     )
-    assert read.returncode == 0, read.stderr
-    assert json.loads(read.stdout)["tables"] == _serving_views(district)
     assert _comments(district.serving) == _comments(scratch.serving)
     # AND the participation rows were written again only on the dates whose rows
     # changed (counted here from the rows, date by date): the restated date and the
