@@ -596,7 +596,7 @@ def test_filters_change_every_chart(mixed_district: District, open_report: Any) 
     assert report.errors == [] and report.outside == []
 
 
-def test_suppression_holds_under_every_combination_of_filters(
+def test_suppression_holds_under_every_school_grade_and_span_of_weeks(
     mixed_district: District, open_report: Any
 ) -> None:
     # GIVEN the report of a district with school-grade groups under 10 students
@@ -623,18 +623,20 @@ def test_suppression_holds_under_every_combination_of_filters(
     for row in data["clever"]["usage"] + data["clever"]["daily"]:
         assert row["suppressed"] == (row["logins"] is None)
 
-    # WHEN every combination of school, grade, first and last week is chosen
+    # WHEN every school and grade (each, and all) is chosen with every single week
+    # and every span from the first week, and all schools and grades with every span
+    # (every combination took 720 redraws here; these take 321)
     report = open_report(report_file)
     schools = ["", *(str(n) for n in range(len(data["schools"])))]
     grades = ["", *(str(n) for n in range(len(data["grades"])))]
-    spans = [
-        (first, last)
-        for first, last in itertools.combinations_with_replacement(
-            range(len(data["weeks"])), 2
-        )
+    spans = list(itertools.combinations_with_replacement(range(len(data["weeks"])), 2))
+    some_spans = [(first, last) for first, last in spans if first in (0, last)]
+    selections = [
+        *itertools.product(schools, grades, some_spans),
+        *(("", "", span) for span in spans if span not in some_spans),
     ]
     checked = 0
-    for school, grade, (first, last) in itertools.product(schools, grades, spans):
+    for school, grade, (first, last) in selections:
         report.set_all(school, grade, first, last)
         school_name = data["schools"][int(school)] if school else None
         grade_name = data["grades"][int(grade)] if grade else None
@@ -676,7 +678,7 @@ def test_suppression_holds_under_every_combination_of_filters(
                     after = cells[cells.index(SUPPRESSED) + 1 :]
                     assert after == [], cells
         checked += 1
-    assert checked == len(schools) * len(grades) * len(spans) >= 150
+    assert checked == len(set(selections)) >= 300
     assert report.errors == [] and report.outside == []
 
 
