@@ -320,29 +320,30 @@ def _start_from_copy(
     conn: duckdb.DuckDBPyConnection, base: Path, staging: Path, storage: str
 ) -> bool:
     """Copy the published file to `staging` and attach it, unless it is in another
-    storage version or mostly free space (then it is written from scratch)."""
+    storage version, mostly free space or unreadable (then it is written from
+    scratch)."""
     shutil.copyfile(base, staging)
-    conn.execute(f"attach {literal(str(staging))} as {TARGET_ALIAS}")
-    version, free_blocks, used_blocks = conn.execute(
-        "select databases.tags['storage_version'], sizes.free_blocks, "
-        "sizes.used_blocks "
-        "from duckdb_databases() as databases "
-        "inner join pragma_database_size() as sizes using (database_name) "
-        "where database_name = ?",
-        [TARGET_ALIAS],
-    ).fetchone()
-    if str(version).startswith(storage) and free_blocks <= used_blocks:
-        return True
-    log.info(
-        "writing %s from scratch: the published file is in storage %s (wanted %s), "
-        "%s of its %s blocks free",
-        staging.name,
-        version,
-        storage,
-        free_blocks,
-        free_blocks + used_blocks,
-    )
-    conn.execute(f"detach {TARGET_ALIAS}")
+    try:
+        conn.execute(f"attach {literal(str(staging))} as {TARGET_ALIAS}")
+        version, free_blocks, used_blocks = conn.execute(
+            "select databases.tags['storage_version'], sizes.free_blocks, "
+            "sizes.used_blocks "
+            "from duckdb_databases() as databases "
+            "inner join pragma_database_size() as sizes using (database_name) "
+            "where database_name = ?",
+            [TARGET_ALIAS],
+        ).fetchone()
+    except duckdb.Error as error:
+        reason = f"the published file cannot be read ({error})"
+    else:
+        if str(version).startswith(storage) and free_blocks <= used_blocks:
+            return True
+        reason = (
+            f"the published file is in storage {version} (wanted {storage}), "
+            f"{free_blocks:,} of its {free_blocks + used_blocks:,} blocks free"
+        )
+    log.info("writing %s from scratch: %s", staging.name, reason)
+    conn.execute(f"detach database if exists {TARGET_ALIAS}")
     _remove_database(staging)
     return False
 

@@ -472,6 +472,31 @@ def test_a_publication_writes_only_what_changed_and_equals_one_from_scratch(
     )
 
 
+def test_a_damaged_published_file_is_replaced_by_one_written_from_scratch(
+    published_district: PublishedDistrict, tmp_path: Path
+) -> None:
+    # GIVEN a copy of a published district whose published file was overwritten
+    district = copy_district(published_district, tmp_path / "copy", landing=False)
+    os.chmod(district.serving, 0o640)
+    district.serving.write_bytes(b"not a DuckDB file\n" * 1000)
+    # WHEN it is published again
+    published = ok(run_cli("-v", "publish", data_dir=district.data_dir))
+    # THEN the new file was written from scratch and holds every serving view's rows
+    assert "from scratch: the published file cannot be read" in published.stderr
+    with duckdb.connect(str(district.serving), read_only=True) as conn:
+        tables = conn.execute(
+            "select schema_name || '.' || table_name from duckdb_tables()"
+        ).fetchall()
+        rows = {
+            name: sorted(
+                json.dumps(row, default=str)
+                for row in conn.execute(f"select * from {name}").fetchall()
+            )
+            for (name,) in tables
+        }
+    assert rows == _serving_views(published_district)
+
+
 def test_failing_dbt_test_never_publishes(
     published_district: PublishedDistrict, tmp_path: Path
 ) -> None:
