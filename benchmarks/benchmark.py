@@ -236,10 +236,16 @@ class Bench:
         """A district of `scale.days` built once (not timed), then the day."""
         landing = self.landing(scale, scale.days)
         data = self.work / "runs" / f"history-{scale.folder}"
+        saved = data.parent / f"{data.name}-saved"
         if not (data / ".built").exists():
             shutil.rmtree(data, ignore_errors=True)
             data.mkdir(parents=True)
             shutil.copytree(landing, data / "landing", copy_function=os.link)
+        elif saved.exists():
+            # The state before the day, also after a run stopped halfway through
+            # its days (its state and landing folder hold that day).
+            _restore(saved, data)
+            _put_back(self.one_day(scale), landing, data / "landing")
         # Built with this project (untimed; nothing to do when it already was): a
         # state built by an earlier project would make the day also rebuild what the
         # project change touches, such as every date of the date-partitioned marts.
