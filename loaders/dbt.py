@@ -148,12 +148,67 @@ def _where_dbt_runs(paths: Paths) -> tuple[Path, dict[str, str]]:
 # build. Where they passed is recorded with dbt's artifacts, for any data folder.
 WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 UNIT_TESTS_PASSED = TARGET_DIR / "unit_tests_passed.json"
+# A view holds no data, only its SQL, which the project decides: when the project
+# that made the warehouse's last passing build made its views, a build of new data
+# leaves the views as they are and still runs every data test on them (`empty`:
+# leaving a view out does not leave out the tests that read it).
+WITHOUT_VIEWS = [
+    "--exclude",
+    "config.materialized:view",
+    "--indirect-selection",
+    "empty",
+]
+# What a full build may leave out and still be one.
+LEFT_OUT = (WITHOUT_UNIT_TESTS, WITHOUT_VIEWS)
+
+
+def _without(args: list[str], options: list[str]) -> list[str]:
+    """`args` without the run of `options` in it (when it holds that run)."""
+    for start in range(len(args) - len(options) + 1):
+        if args[start : start + len(options)] == options:
+            return args[:start] + args[start + len(options) :]
+    return args
 
 
 def is_partial(args: list[str]) -> bool:
-    if args[-2:] == WITHOUT_UNIT_TESTS:
-        args = args[:-2]
+    for options in LEFT_OUT:
+        args = _without(args, options)
     return any(arg.split("=", 1)[0] in PARTIAL_OPTIONS for arg in args)
+
+
+def views_in_place(paths: Paths, previous: dict[str, object] | None) -> bool:
+    """Whether the warehouse holds the views this project builds: its last passing
+    build (`previous`, as passed_build reads it) was a whole build by this project
+    with no option of the user's (a `--vars` changes views' SQL), and every view
+    the project's manifest lists is there."""
+    if not previous or previous["inputs"]["project"] != _project_hash():
+        args = ["not this project"]
+    else:
+        args = str(previous["dbt"]).split()
+        for options in LEFT_OUT:
+            args = _without(args, options)
+    if args != ["build"] or not MANIFEST.exists():
+        return False
+    wanted: dict[str, set[tuple[str, str]]] = {"restricted": set(), "warehouse": set()}
+    for node in json.loads(MANIFEST.read_text())["nodes"].values():
+        if (
+            node["resource_type"] == "model"
+            and node["config"]["materialized"] == "view"
+        ):
+            database = "restricted" if node["database"] == "restricted" else "warehouse"
+            wanted[database].add((node["schema"], node["alias"]))
+    files = {"restricted": paths.restricted_db, "warehouse": paths.warehouse_db}
+    for database, views in wanted.items():
+        with duckdb.connect(str(files[database]), read_only=True) as conn:
+            held = set(
+                conn.execute(
+                    "select schema_name, view_name from duckdb_views() "
+                    "where not internal"
+                ).fetchall()
+            )
+        if not views <= held:
+            return False
+    return True
 
 
 def unit_tests_passed_for() -> str | None:
@@ -239,6 +294,6 @@ def _record_passed_build(paths: Paths, args: list[str]) -> None:
         "results": ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())),
         "inputs": inputs,
     }
-    if args[-2:] != WITHOUT_UNIT_TESTS:
+    if _without(args, WITHOUT_UNIT_TESTS) == args:
         UNIT_TESTS_PASSED.write_text(json.dumps({"project": inputs["project"]}) + "\n")
     paths.build_passed_file.write_text(json.dumps(record, indent=2) + "\n")

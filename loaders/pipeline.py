@@ -35,12 +35,14 @@ from loaders import sources as source_registry
 from loaders.dbt import (
     BUILD_RESULTS,
     WITHOUT_UNIT_TESTS,
+    WITHOUT_VIEWS,
     build_inputs,
     keep_built_docs,
     last_run_statuses,
     passed_build,
     run_dbt,
     unit_tests_passed_for,
+    views_in_place,
 )
 from loaders.fetch import FetchError, FetchReport, open_transport
 from loaders.fetch import fetch as fetch_files
@@ -201,7 +203,9 @@ def build(run: Run) -> str:
     """`dbt build`, and the docs site of what it built, in one dbt process; nothing
     at all when nothing arrived or changed since the last passing build. The dbt
     unit tests (the SQL's logic on fixed inputs) run when the project changed; a
-    build of new data with a project whose unit tests passed leaves them out."""
+    build of new data with a project whose unit tests passed leaves them out. So
+    does it the views, when the same project made them in the last passing build
+    (every data test on them still runs)."""
     inputs = build_inputs(run.paths)
     previous = passed_build(run.paths)
     if not run.dbt_args and previous and previous.get("inputs") == inputs:
@@ -216,8 +220,13 @@ def build(run: Run) -> str:
         if not run.dbt_args and unit_tests_passed_for() == inputs["project"]
         else []
     )
+    views = (
+        WITHOUT_VIEWS
+        if not run.dbt_args and views_in_place(run.paths, previous)
+        else []
+    )
     run_dbt(
-        ["build", *run.dbt_args, *unit_tests],
+        ["build", *run.dbt_args, *unit_tests, *views],
         # The build compiled every node in this dbt process: the docs need not.
         ["docs", "generate", "--static", "--no-compile"],
         paths=run.paths,

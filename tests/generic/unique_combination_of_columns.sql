@@ -1,19 +1,9 @@
 {#
     Purpose: the given columns together identify a row (the model's grain). Fails
-    with one row per duplicated combination.
+    with one row per duplicated combination (macros/duplicate_keys.sql).
 #}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
 
-with grouped as (
-    select
-        {{ combination_of_columns | join(',\n        ') }},
-        count(*) as occurrences
-    from {{ model }}
-    group by {{ combination_of_columns | join(', ') }}
-)
-
-select *
-from grouped
-where occurrences > 1
+{{ duplicate_keys(model, combination_of_columns) }}
 
 {% endtest %}

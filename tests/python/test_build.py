@@ -278,6 +278,67 @@ def test_a_row_breaking_any_column_rule_fails_the_models_rule_test(
     assert name.startswith("expressions_are_true_") and failures[name] == 2
 
 
+def test_a_repeated_key_fails_the_models_uniqueness_tests(
+    built_district: District, tmp_path: Path
+) -> None:
+    # GIVEN a built warehouse in which one student-day of the digital activity mart
+    # is held three times and another twice, and one SIS attendance record twice
+    # (as a fan-out of ours would leave them)
+    district = copy_district(built_district, tmp_path / "district", landing=False)
+    daily = "hybrid_engagement.fct_digital_activity_daily"
+    attendance = "staging.stg_contoso_sis__studentattendance"
+    with duckdb.connect(str(district.warehouse)) as conn:
+        keys = conn.execute(
+            f"select student_id_pseudonym, activity_date from {daily} order by 1, 2 "
+            "limit 2"
+        ).fetchall()
+        for key, copies in zip(keys, (2, 1), strict=True):
+            for _ in range(copies):
+                conn.execute(
+                    f"insert into {daily} select * from {daily} "
+                    "where student_id_pseudonym = ? and activity_date = ? limit 1",
+                    list(key),
+                )
+        conn.execute(
+            f"insert into {attendance} select * from {attendance} "
+            "order by attendance_id limit 1"
+        )
+        # what a test must find, counted here row by row
+        daily_keys = Counter(
+            conn.execute(
+                f"select student_id_pseudonym, activity_date from {daily}"
+            ).fetchall()
+        )
+        attendance_ids = Counter(
+            id_
+            for (id_,) in conn.execute(
+                f"select attendance_id from {attendance}"
+            ).fetchall()
+            if id_ is not None
+        )
+    # WHEN the two models' data tests run
+    result = run_cli(
+        "dbt",
+        "test",
+        "--select",
+        "fct_digital_activity_daily stg_contoso_sis__studentattendance",
+        data_dir=district.data_dir,
+    )
+    # THEN each model's uniqueness test fails with one row per repeated key
+    assert result.returncode != 0
+    results = json.loads((DBT_TARGET / "run_results.json").read_text())["results"]
+    failures = {
+        result["unique_id"].split(".")[2]: result["failures"]
+        for result in results
+        if result["status"] == "fail"
+    }
+    grain = [n for n in failures if n.startswith("unique_combination_of_columns_fct")]
+    assert len(grain) == 1
+    assert failures[grain[0]] == sum(n > 1 for n in daily_keys.values()) == 2
+    assert failures["unique_stg_contoso_sis__studentattendance_attendance_id"] == 1
+    assert sum(n > 1 for n in attendance_ids.values()) == 1
+
+
 def test_warehouse_answers_every_query_on_its_own(built_district: District) -> None:
     # GIVEN the warehouse opened alone, without restricted.duckdb attached
     with duckdb.connect(str(built_district.warehouse), read_only=True) as conn:

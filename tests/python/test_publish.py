@@ -672,11 +672,62 @@ def test_a_run_with_nothing_new_builds_and_publishes_nothing(
     assert "build     done" in result.stdout and "publish   done" in result.stdout
     assert district.serving.stat().st_ino != served.st_ino
     # AND, the project being one whose dbt unit tests passed before, this build of
-    # new data left them out (they test the SQL on fixed inputs, not the data)
+    # new data left them out (they test the SQL on fixed inputs, not the data), and
+    # the views the same project made in the last build (their SQL), but ran every
+    # data test, also those on the views
     record = json.loads((district.warehouse.with_suffix(".duckdb.passed")).read_text())
-    assert record["dbt"] == "build --exclude-resource-type unit_test"
+    assert record["dbt"] == (
+        "build --exclude-resource-type unit_test "
+        "--exclude config.materialized:view --indirect-selection empty"
+    )
     passed = json.loads((DBT_TARGET / "unit_tests_passed.json").read_text())
     assert passed["project"] == record["inputs"]["project"]
+    nodes = json.loads((DBT_TARGET / "manifest.json").read_text())["nodes"]
+    ran = {
+        result["unique_id"]
+        for result in json.loads((DBT_TARGET / "run_results.build.json").read_text())[
+            "results"
+        ]
+    }
+    views = {
+        uid
+        for uid, node in nodes.items()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "view"
+    }
+    tests = {uid for uid, node in nodes.items() if node["resource_type"] == "test"}
+    assert views and not views & ran
+    assert tests <= ran
+    assert any(set(nodes[test]["depends_on"]["nodes"]) & views for test in tests)
+
+
+def test_a_view_gone_from_the_warehouse_is_built_again_with_the_next_day(
+    published_district: PublishedDistrict, tmp_path: Path
+) -> None:
+    # GIVEN a published district from which someone dropped a base view (in the
+    # restricted file) and a serving view (in the warehouse)
+    district = copy_district(published_district, tmp_path / "district", landing=True)
+    dropped = {
+        district.restricted: "staging_base.base_clever__daily_participation",
+        district.warehouse: "sqls2_clever.daily_participation_pseudo",
+    }
+    for path, view in dropped.items():
+        with duckdb.connect(str(path)) as conn:
+            conn.execute(f"drop view {view}")
+    # WHEN one more school day arrives
+    generate(district.data_dir, *MORE_DAYS)
+    ok(run_cli("pipeline", data_dir=district.data_dir))
+    # THEN that build made every view again (it did not leave them out) and both
+    # views are back
+    record = json.loads((district.warehouse.with_suffix(".duckdb.passed")).read_text())
+    assert "config.materialized:view" not in record["dbt"]
+    for path, view in dropped.items():
+        schema, name = view.split(".")
+        with duckdb.connect(str(path), read_only=True) as conn:
+            assert conn.execute(
+                "select count(*) from duckdb_views() "
+                "where schema_name = ? and view_name = ?",
+                [schema, name],
+            ).fetchone() == (1,)
 
 
 def test_a_run_tells_its_progress_in_few_lines_and_no_colour_codes(
