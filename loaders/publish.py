@@ -406,20 +406,18 @@ def _publish_changed_dates(
     hashes differs between the published table and the view; return how many
     dates were written, of how many."""
     day = f"cast(published_row.{quote_ident(date_column)} as date)"
+    for side, relation in (("published", table), ("built", built)):
+        conn.execute(
+            f"create or replace temp table {side}_dates as "
+            f"select {day} as partition_date, count(*) as row_count, "
+            "sum(hash(published_row)) as row_hash_sum "
+            f"from (select * from {relation}) as published_row group by all"
+        )
     conn.execute(
         "create or replace temp table changed_dates as "
-        "with published as ("
-        f"  select {day} as partition_date, count(*) as row_count, "
-        "  sum(hash(published_row)) as row_hash_sum "
-        f"  from (select * from {table}) as published_row group by all"
-        "), built as ("
-        f"  select {day} as partition_date, count(*) as row_count, "
-        "  sum(hash(published_row)) as row_hash_sum "
-        f"  from (select * from {built}) as published_row group by all"
-        ") "
         "select coalesce(published.partition_date, built.partition_date) "
         "  as partition_date "
-        "from published full outer join built "
+        "from published_dates as published full outer join built_dates as built "
         "  on published.partition_date is not distinct from built.partition_date "
         "where published.row_count is distinct from built.row_count "
         "  or published.row_hash_sum is distinct from built.row_hash_sum"
@@ -436,9 +434,7 @@ def _publish_changed_dates(
             f"insert into {table} select * from {built} as published_row "
             f"where {in_changed}"
         )
-    dates = conn.execute(
-        f"select count(distinct {day}) from {built} as published_row"
-    ).fetchone()[0]
+    dates = conn.execute("select count(partition_date) from built_dates").fetchone()[0]
     return changed, dates
 
 
