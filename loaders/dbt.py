@@ -182,11 +182,10 @@ def views_in_place(paths: Paths, previous: dict[str, object] | None) -> bool:
     with no option of the user's (a `--vars` changes views' SQL), and every view
     the project's manifest lists is there."""
     if not previous or previous["inputs"]["project"] != _project_hash():
-        args = ["not this project"]
-    else:
-        args = str(previous["dbt"]).split()
-        for options in LEFT_OUT:
-            args = _without(args, options)
+        return False
+    args = str(previous["dbt"]).split()
+    for options in LEFT_OUT:
+        args = _without(args, options)
     if args != ["build"] or not MANIFEST.exists():
         return False
     wanted: dict[str, set[tuple[str, str]]] = {"restricted": set(), "warehouse": set()}

@@ -203,8 +203,8 @@ def build(run: Run) -> str:
     """`dbt build`, and the docs site of what it built, in one dbt process; nothing
     at all when nothing arrived or changed since the last passing build. The dbt
     unit tests (the SQL's logic on fixed inputs) run when the project changed; a
-    build of new data with a project whose unit tests passed leaves them out. So
-    does it the views, when the same project made them in the last passing build
+    build of new data with a project whose unit tests passed leaves them out, and
+    leaves out the views when the same project made them in the last passing build
     (every data test on them still runs)."""
     inputs = build_inputs(run.paths)
     previous = passed_build(run.paths)
