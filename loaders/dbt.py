@@ -176,20 +176,22 @@ def is_partial(args: list[str]) -> bool:
     return any(arg.split("=", 1)[0] in PARTIAL_OPTIONS for arg in args)
 
 
-def views_in_place(paths: Paths, previous: dict[str, object] | None) -> bool:
+def views_in_place(
+    paths: Paths, previous: dict[str, object] | None, manifest: Path = MANIFEST
+) -> bool:
     """Whether the warehouse holds the views this project builds: its last passing
     build (`previous`, as passed_build reads it) was a whole build by this project
     with no option of the user's (a `--vars` changes views' SQL), and every view
-    the project's manifest lists is there."""
+    the project's manifest (dbt's last) lists is there."""
     if not previous or previous["inputs"]["project"] != _project_hash():
         return False
     args = str(previous["dbt"]).split()
     for options in LEFT_OUT:
         args = _without(args, options)
-    if args != ["build"] or not MANIFEST.exists():
+    if args != ["build"] or not manifest.exists():
         return False
     wanted: dict[str, set[tuple[str, str]]] = {"restricted": set(), "warehouse": set()}
-    for node in json.loads(MANIFEST.read_text())["nodes"].values():
+    for node in json.loads(manifest.read_text())["nodes"].values():
         if (
             node["resource_type"] == "model"
             and node["config"]["materialized"] == "view"

@@ -217,21 +217,8 @@ def test_a_null_in_any_required_column_fails_the_models_not_null_test(
             f"update {signals} set shows_use = null where event_id = ?", ids[2:]
         )
     # WHEN the signals' data tests run
-    result = run_cli(
-        "dbt",
-        "test",
-        "--select",
-        "digital_activity_signals",
-        data_dir=district.data_dir,
-    )
+    failures = _failing_data_tests(district, "digital_activity_signals")
     # THEN the model's not-null test fails on exactly those three rows
-    assert result.returncode != 0
-    results = json.loads((DBT_TARGET / "run_results.json").read_text())["results"]
-    failures = {
-        result["unique_id"].split(".")[2]: result["failures"]
-        for result in results
-        if result["status"] == "fail"
-    }
     not_null = [name for name in failures if name.startswith("not_null_columns_")]
     assert len(not_null) == 1 and failures[not_null[0]] == 3
 
@@ -259,21 +246,8 @@ def test_a_row_breaking_any_column_rule_fails_the_models_rule_test(
             f"update {usage} set logins = -1 where clever_school_id = ?", [second]
         )
     # WHEN the model's data tests run
-    result = run_cli(
-        "dbt",
-        "test",
-        "--select",
-        "rpt_clever__usage_by_school",
-        data_dir=district.data_dir,
-    )
+    failures = _failing_data_tests(district, "rpt_clever__usage_by_school")
     # THEN its rule test fails on exactly those two rows, and no other test fails
-    assert result.returncode != 0
-    results = json.loads((DBT_TARGET / "run_results.json").read_text())["results"]
-    failures = {
-        result["unique_id"].split(".")[2]: result["failures"]
-        for result in results
-        if result["status"] == "fail"
-    }
     (name,) = failures
     assert name.startswith("expressions_are_true_") and failures[name] == 2
 
@@ -317,26 +291,28 @@ def test_a_repeated_key_fails_the_models_uniqueness_tests(
             if id_ is not None
         )
     # WHEN the two models' data tests run
-    result = run_cli(
-        "dbt",
-        "test",
-        "--select",
-        "fct_digital_activity_daily stg_contoso_sis__studentattendance",
-        data_dir=district.data_dir,
+    failures = _failing_data_tests(
+        district, "fct_digital_activity_daily stg_contoso_sis__studentattendance"
     )
     # THEN each model's uniqueness test fails with one row per repeated key
-    assert result.returncode != 0
-    results = json.loads((DBT_TARGET / "run_results.json").read_text())["results"]
-    failures = {
-        result["unique_id"].split(".")[2]: result["failures"]
-        for result in results
-        if result["status"] == "fail"
-    }
     grain = [n for n in failures if n.startswith("unique_combination_of_columns_fct")]
     assert len(grain) == 1
     assert failures[grain[0]] == sum(n > 1 for n in daily_keys.values()) == 2
     assert failures["unique_stg_contoso_sis__studentattendance_attendance_id"] == 1
     assert sum(n > 1 for n in attendance_ids.values()) == 1
+
+
+def _failing_data_tests(district: District, selection: str) -> dict[str, int]:
+    """Run the data tests of `selection`, which must fail; each failing test's
+    name and the number of rows it failed on."""
+    result = run_cli("dbt", "test", "--select", selection, data_dir=district.data_dir)
+    assert result.returncode != 0
+    results = json.loads((DBT_TARGET / "run_results.json").read_text())["results"]
+    return {
+        result["unique_id"].split(".")[2]: result["failures"]
+        for result in results
+        if result["status"] == "fail"
+    }
 
 
 def test_warehouse_answers_every_query_on_its_own(built_district: District) -> None:

@@ -29,6 +29,9 @@ from helpers.district import (
     generate,
 )
 
+from loaders.dbt import passed_build, views_in_place
+from loaders.settings import Paths
+
 pytestmark = pytest.mark.slow
 
 # The small district of conftest.SMALL, four school days later.
@@ -700,34 +703,34 @@ def test_a_run_with_nothing_new_builds_and_publishes_nothing(
     assert any(set(nodes[test]["depends_on"]["nodes"]) & views for test in tests)
 
 
-def test_a_view_gone_from_the_warehouse_is_built_again_with_the_next_day(
+def test_a_build_leaves_the_views_out_only_while_this_projects_views_are_all_there(
     published_district: PublishedDistrict, tmp_path: Path
 ) -> None:
-    # GIVEN a published district from which someone dropped a base view (in the
-    # restricted file) and a serving view (in the warehouse)
-    district = copy_district(published_district, tmp_path / "district", landing=True)
-    dropped = {
-        district.restricted: "staging_base.base_clever__daily_participation",
-        district.warehouse: "sqls2_clever.daily_participation_pseudo",
-    }
-    for path, view in dropped.items():
-        with duckdb.connect(str(path)) as conn:
+    # GIVEN a published district, whose last passing build made every view
+    district = copy_district(published_district, tmp_path / "district", landing=False)
+    paths = Paths.resolve(district.data_dir, use_env=False)
+    record = passed_build(paths)
+    manifest = DBT_TARGET / "manifest.json"
+    # THEN the next build of new data may leave the views as they are
+    assert views_in_place(paths, record, manifest)
+    # BUT not after a build by another version of the project, or with the user's
+    # own dbt options (`--vars` changes views' SQL)
+    assert not views_in_place(
+        paths, {**record, "inputs": {**record["inputs"], "project": "0" * 64}}, manifest
+    )
+    assert not views_in_place(paths, {**record, "dbt": "build --vars {}"}, manifest)
+    assert not views_in_place(paths, None, manifest)
+    # AND not once someone dropped a base view (in the restricted file) or a
+    # serving view (in the warehouse): the build then makes every view again
+    for path, view in (
+        (paths.restricted_db, "staging_base.base_clever__daily_participation"),
+        (paths.warehouse_db, "sqls2_clever.daily_participation_pseudo"),
+    ):
+        copy = copy_district(district, tmp_path / view, landing=False)
+        copied = Paths.resolve(copy.data_dir, use_env=False)
+        with duckdb.connect(str(copied.data_dir / path.name)) as conn:
             conn.execute(f"drop view {view}")
-    # WHEN one more school day arrives
-    generate(district.data_dir, *MORE_DAYS)
-    ok(run_cli("pipeline", data_dir=district.data_dir))
-    # THEN that build made every view again (it did not leave them out) and both
-    # views are back
-    record = json.loads((district.warehouse.with_suffix(".duckdb.passed")).read_text())
-    assert "config.materialized:view" not in record["dbt"]
-    for path, view in dropped.items():
-        schema, name = view.split(".")
-        with duckdb.connect(str(path), read_only=True) as conn:
-            assert conn.execute(
-                "select count(*) from duckdb_views() "
-                "where schema_name = ? and view_name = ?",
-                [schema, name],
-            ).fetchone() == (1,)
+        assert not views_in_place(copied, passed_build(copied), manifest)
 
 
 def test_a_run_tells_its_progress_in_few_lines_and_no_colour_codes(
