@@ -7,7 +7,8 @@
     key instead, then groups the exact key values only among the rows whose hash
     repeats: the result is exactly the plain `group by`'s (rows that share a key
     share its hash; rows whose different keys share a hash are told apart in the
-    second step), and it costs about 60% of it at 20,000 students.
+    second step), for about two thirds of its time (the uniqueness tests of a
+    20,000-student day: 16.5 s -> ~11 s).
     NULLs count as equal values, as in a `group by`; `unique` leaves them out with
     `where`.
 #}
