@@ -18,6 +18,12 @@ the same rows as a publication from scratch, which is what happens when there is
 published file, it is in another storage version, or more than half of it is free
 space (a file that only ever changes by deletes and inserts is rewritten now and then).
 
+The per-date counts and hash sums of what a publication wrote are recorded beside the
+published file (serving.duckdb.build.json, with the file's size and modification time
+to the nanosecond), so the next publication hashes only the built side: the published
+side is hashed again whenever the file is not the one recorded (another version put
+back, changed in place; a copy that keeps the time, `cp -p`, holds the same bytes).
+
 Readers never wait and never see a half-written file: one that holds the old file open
 keeps reading the old, complete snapshot; a new connection opens the new file. The
 warehouse is only read (attached READ_ONLY), so publishing takes no write lock that a
@@ -30,7 +36,7 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -56,6 +62,11 @@ TARGET_ALIAS = "serving_next"
 WRITTEN, UNCHANGED, BY_DATE = "written", "unchanged", "by date"
 
 
+# A date ("YYYY-MM-DD", None for rows without one), its row count and its sum of
+# row hashes (a 128-bit integer, as text).
+DateFingerprint = tuple[str | None, int, str]
+
+
 class PublishError(Exception):
     """Publishing refused or failed; the published file is unchanged."""
 
@@ -70,6 +81,9 @@ class PublishedTable:
     change: str = "written"
     dates_written: int = 0
     dates: int = 0
+    # Of a table published by date: (date, row count, sum of row hashes) per date
+    # of what was published, recorded for the next publication.
+    fingerprints: tuple[DateFingerprint, ...] = field(default=(), repr=False)
 
     @property
     def qualified_name(self) -> str:
@@ -155,14 +169,16 @@ def publish(paths: Paths, manifest: Path = MANIFEST) -> Publication:
     _remove_database(staging)
     try:
         base = target if target.exists() else None
-        tables = _write(paths.warehouse_db, staging, models, base)
+        recorded = _recorded_fingerprints(paths) if base else {}
+        tables = _write(paths.warehouse_db, staging, models, base, recorded)
         _seal(staging)
+        written = _file_identity(staging)
         _refuse_if_held(target)  # again: a session may have opened it meanwhile
     except BaseException:
         _remove_database(staging)
         raise
     previous = _swap_into_place(staging, target)
-    _record_publication(paths, build)
+    _record_publication(paths, build, written, tables)
     publication = Publication(target, previous, tables)
     log.info(
         "published %s tables (%s rows) to %s: %s",
@@ -197,11 +213,45 @@ def published_build(paths: Paths) -> str | None:
         return None
 
 
-def _record_publication(paths: Paths, build: dict[str, object]) -> None:
+def _record_publication(
+    paths: Paths,
+    build: dict[str, object],
+    written: list[int],
+    tables: tuple[PublishedTable, ...],
+) -> None:
     record = publication_record(paths)
     partial = record.with_name(record.name + ".part")
-    partial.write_text(json.dumps({"finished_at": build["finished_at"]}) + "\n")
+    fingerprints = {
+        table.qualified_name: table.fingerprints
+        for table in tables
+        if table.fingerprints
+    }
+    content = {
+        "finished_at": build["finished_at"],
+        "file": written,
+        "date_fingerprints": fingerprints,
+    }
+    partial.write_text(json.dumps(content) + "\n")
     os.replace(partial, record)
+
+
+def _file_identity(path: Path) -> list[int]:
+    """Size and modification time (ns): another version of the file, or this one
+    written to since, differs in one of them."""
+    status = path.stat()
+    return [status.st_size, status.st_mtime_ns]
+
+
+def _recorded_fingerprints(paths: Paths) -> dict[str, list[DateFingerprint]]:
+    """The per-date fingerprints the last publication recorded, by table, if the
+    published file is still the file it wrote (else none: it is hashed again)."""
+    try:
+        record = json.loads(publication_record(paths).read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+    if record.get("file") != _file_identity(paths.serving_db):
+        return {}
+    return record.get("date_fingerprints", {})
 
 
 def serving_views(
@@ -267,10 +317,15 @@ class ServingModels:
 
 
 def _write(
-    warehouse: Path, staging: Path, models: ServingModels, base: Path | None
+    warehouse: Path,
+    staging: Path,
+    models: ServingModels,
+    base: Path | None,
+    recorded: dict[str, list[DateFingerprint]],
 ) -> tuple[PublishedTable, ...]:
     """Write the serving views into `staging`: from scratch, or starting from a
-    copy of `base` (the published file) and writing only what changed."""
+    copy of `base` (the published file, whose tables published by date have the
+    `recorded` per-date fingerprints) and writing only what changed."""
     temp_dir = staging.with_name(staging.name + ".tmp")
     storage = serving_storage_version()
     config = {
@@ -299,8 +354,11 @@ def _write(
                 _drop_tables_not_in(conn, views)
             for schema, view in views:
                 date_column = models.date_column(schema, view)
+                known = recorded.get(f"{schema}.{view}")
                 published.append(
-                    _publish_view(conn, source, (schema, view), date_column, copied)
+                    _publish_view(
+                        conn, source, (schema, view), date_column, copied, known
+                    )
                 )
                 _describe(conn, (schema, view), models)
             conn.execute(f"checkpoint {TARGET_ALIAS}")
@@ -379,8 +437,10 @@ def _publish_view(
     relation: tuple[str, str],
     date_column: str | None,
     copied: bool,
+    known: list[DateFingerprint] | None,
 ) -> PublishedTable:
-    """Make the target's table of a view hold the view's rows."""
+    """Make the target's table of a view hold the view's rows (`known`: the
+    published table's per-date fingerprints, when recorded)."""
     schema, view = relation
     name = f"{quote_ident(schema)}.{quote_ident(view)}"
     table = f"{TARGET_ALIAS}.{name}"
@@ -390,9 +450,14 @@ def _publish_view(
         conn, source, relation
     ):
         if date_column is not None:
-            written, dates = _publish_changed_dates(conn, table, built, date_column)
+            written, fingerprints = _publish_changed_dates(
+                conn, table, built, date_column, known
+            )
             rows = _row_count(conn, table)
-            return PublishedTable(schema, view, rows, BY_DATE, written, dates)
+            dates = sum(day is not None for day, _, _ in fingerprints)
+            return PublishedTable(
+                schema, view, rows, BY_DATE, written, dates, fingerprints
+            )
         if _fingerprint(conn, table) == _fingerprint(conn, built):
             return PublishedTable(schema, view, _row_count(conn, table), UNCHANGED)
     rows = conn.execute(f"create or replace table {table} as select * from {built}")
@@ -400,13 +465,31 @@ def _publish_view(
 
 
 def _publish_changed_dates(
-    conn: duckdb.DuckDBPyConnection, table: str, built: str, date_column: str
-) -> tuple[int, int]:
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    built: str,
+    date_column: str,
+    known: list[DateFingerprint] | None,
+) -> tuple[int, tuple[DateFingerprint, ...]]:
     """Delete and write again the rows of the dates whose row count or sum of row
-    hashes differs between the published table and the view; return how many
-    dates were written, of how many."""
+    hashes differs between the published table (`known`, else counted here) and
+    the view; return how many dates were written and the fingerprints of every
+    date as published."""
     day = f"cast(published_row.{quote_ident(date_column)} as date)"
-    for side, relation in (("published", table), ("built", built)):
+    sides = [("built", built)]
+    if known is None:
+        sides.append(("published", table))
+    else:
+        conn.execute(
+            "create or replace temp table published_dates "
+            "(partition_date date, row_count bigint, row_hash_sum hugeint)"
+        )
+        if known:
+            conn.executemany(
+                "insert into published_dates values (?, ?, cast(? as hugeint))",
+                [list(fingerprint) for fingerprint in known],
+            )
+    for side, relation in sides:
         conn.execute(
             f"create or replace temp table {side}_dates as "
             f"select {day} as partition_date, count(*) as row_count, "
@@ -434,8 +517,11 @@ def _publish_changed_dates(
             f"insert into {table} select * from {built} as published_row "
             f"where {in_changed}"
         )
-    dates = conn.execute("select count(partition_date) from built_dates").fetchone()[0]
-    return changed, dates
+    fingerprints = conn.execute(
+        "select cast(partition_date as varchar), row_count, "
+        "cast(row_hash_sum as varchar) from built_dates order by partition_date"
+    ).fetchall()
+    return changed, tuple(fingerprints)
 
 
 def _columns(

@@ -486,18 +486,59 @@ def test_a_damaged_published_file_is_replaced_by_one_written_from_scratch(
     published = ok(run_cli("-v", "publish", data_dir=district.data_dir))
     # THEN the new file was written from scratch and holds every serving view's rows
     assert "from scratch: the published file cannot be read" in published.stderr
-    with duckdb.connect(str(district.serving), read_only=True) as conn:
+    assert _published_rows(district.serving) == _serving_views(published_district)
+
+
+def test_the_published_files_recorded_dates_count_only_while_it_is_that_file(
+    published_district: PublishedDistrict, tmp_path: Path
+) -> None:
+    # GIVEN a copy of a published district, published again in its folder: the
+    # record beside the file holds each by-date table's per-date row count and sum
+    # of row hashes, with the file's size and modification time
+    district = copy_district(published_district, tmp_path / "copy", landing=False)
+    ok(run_cli("publish", data_dir=district.data_dir))
+    participation = "sqls2_clever.daily_participation_pseudo"
+    record_path = district.serving.with_name(district.serving.name + ".build.json")
+    record = json.loads(record_path.read_text())
+    recorded = record["date_fingerprints"][participation]
+    dates = sum(day is not None for day, _, _ in recorded)
+    first_day = recorded[0][0]
+    # WHEN the record says the first date held one row more, and it is published
+    recorded[0][1] += 1
+    record_path.write_text(json.dumps(record))
+    trusted = ok(run_cli("-v", "publish", data_dir=district.data_dir))
+    # THEN that date alone was written again: the record, not the file, was read
+    assert f"published {participation}: 1 of {dates} dates" in trusted.stderr
+    # WHEN that date's rows are deleted from the published file itself, the record
+    # left as the last publication wrote it, and it is published again
+    os.chmod(district.serving, 0o640)
+    with duckdb.connect(str(district.serving)) as conn:
+        (deleted,) = conn.execute(
+            f"delete from {participation} where date = ?", [first_day]
+        ).fetchone()
+        conn.execute("checkpoint")
+    os.chmod(district.serving, 0o440)
+    assert deleted > 0
+    hashed = ok(run_cli("-v", "publish", data_dir=district.data_dir))
+    # THEN the file is not the recorded one, so its dates were counted again: that
+    # date was written again and every table holds its view's rows
+    assert f"published {participation}: 1 of {dates} dates" in hashed.stderr
+    assert _published_rows(district.serving) == _serving_views(published_district)
+
+
+def _published_rows(path: Path) -> dict[str, list[str]]:
+    """Every table of a published file and its rows, read with DuckDB 2.0."""
+    with duckdb.connect(str(path), read_only=True) as conn:
         tables = conn.execute(
             "select schema_name || '.' || table_name from duckdb_tables()"
         ).fetchall()
-        rows = {
+        return {
             name: sorted(
                 json.dumps(row, default=str)
                 for row in conn.execute(f"select * from {name}").fetchall()
             )
             for (name,) in tables
         }
-    assert rows == _serving_views(published_district)
 
 
 def test_failing_dbt_test_never_publishes(
