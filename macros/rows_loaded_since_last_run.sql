@@ -19,9 +19,9 @@
     in base, its name in the model). A restatement then costs what it touches rather
     than the whole table (on DuckDB; elsewhere the model is emptied as above): the
     pre-hook forgets only the keys the model holds from file versions that are no
-    longer current, and the filter adds the current rows of every key the model no
-    longer holds, among which the last loaded version wins again. A key no current
-    version delivers any more is simply gone.
+    longer current (noting them in a temporary table of the session), and the filter
+    adds the current rows of those keys, among which the last loaded version wins
+    again. A key no current version delivers any more is simply gone.
 #}
 {% macro rows_loaded_since_last_run(relation, key=none) -%}
     {%- if is_incremental() and execute -%}
@@ -35,10 +35,8 @@
             where
                 _loaded_at > cast('{{ watermark }}' as timestamp)
                 {%- if restated %}
-                or not exists (
-                    select 1
-                    from {{ this }} as held
-                    where held.{{ key[1] }} = {{ relation.identifier }}.{{ key[0] }}
+                or {{ key[0] }} in (
+                    select forgotten_key from {{ forgotten_keys_table() }}
                 )
                 {%- endif -%}
             {%- endif -%}
@@ -49,19 +47,22 @@
 {% macro rebuild_if_restated(relation, key=none) -%}
     {%- if is_incremental() and execute and restated_since_last_run(relation) -%}
         {%- if forgets_restated_keys(key) -%}
+            create or replace temporary table {{ forgotten_keys_table() }} as
+            select distinct held.{{ key[1] }} as forgotten_key
+            from {{ this }} as held
+            where not exists (
+                select 1
+                from (
+                    select distinct _source_file, _file_sha256 from {{ relation }}
+                ) as current_versions
+                where
+                    current_versions._source_file = held._source_file
+                    and current_versions._file_sha256 = held._file_sha256
+            );
+
             delete from {{ this }}
             where {{ key[1] }} in (
-                select held.{{ key[1] }}
-                from {{ this }} as held
-                where not exists (
-                    select 1
-                    from (
-                        select distinct _source_file, _file_sha256 from {{ relation }}
-                    ) as current_versions
-                    where
-                        current_versions._source_file = held._source_file
-                        and current_versions._file_sha256 = held._file_sha256
-                )
+                select forgotten_key from {{ forgotten_keys_table() }}
             )
         {%- else -%}
             truncate table {{ this }}
@@ -69,6 +70,12 @@
     {%- else -%}
         select 1 as nothing_restated
     {%- endif -%}
+{%- endmacro %}
+
+{% macro forgotten_keys_table() -%}
+    {#- The keys the pre-hook forgot, for the model's own statements that follow
+    (a temporary table: the dbt connection's, this model's run). -#}
+    {{ this.identifier }}__forgotten_keys
 {%- endmacro %}
 
 {% macro forgets_restated_keys(key) -%}
