@@ -16,7 +16,10 @@
         columns:  {input model: the columns the model reads} (optional; without
                   it, every column without a leading underscore): what the
                   fingerprints hash, so a change to a column the model does not
-                  read changes no date
+                  read changes no date. A by_range input's first and last date
+                  are hashed only when listed (the model reads their values, not
+                  only which dates they span): a range that grows by a day then
+                  changes that day alone, not every day it spans
     It is incremental on DuckDB (a table elsewhere), strategy `append`. Its
     pre-hook (forget_changed_dates) fingerprints the inputs per date (row count
     and sum of row hashes over the columns the model reads, so a
@@ -161,13 +164,10 @@
     ) as dates
     inner join (
         select
-            hash(input_row) as row_hash,
-            cast(input_row.{{ range[0] }} as date) as range_start,
-            cast(input_row.{{ range[1] }} as date) as range_end
-        from (
-            select {{ fingerprinted_columns(spec, name, range) }}
-            from {{ ref(name) }}
-        ) as input_row
+            hash({{ range_fingerprinted_columns(spec, name) }}) as row_hash,
+            cast({{ range[0] }} as date) as range_start,
+            cast({{ range[1] }} as date) as range_end
+        from {{ ref(name) }}
     ) as ranges
         on
             dates.partition_date >= ranges.range_start
@@ -181,6 +181,15 @@
     `columns` lists them (with the date columns), else every column without a
     leading underscore.
 #}
+{% macro range_fingerprinted_columns(spec, name) -%}
+    {%- set listed = (spec.columns or {}).get(name) -%}
+    {%- if listed is none -%}
+        *columns('^[^_]')
+    {%- else -%}
+        {{ listed | join(', ') }}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro fingerprinted_columns(spec, name, dates=[]) -%}
     {%- set listed = (spec.columns or {}).get(name) -%}
     {%- if listed is none -%}

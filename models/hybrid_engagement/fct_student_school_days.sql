@@ -20,6 +20,7 @@
             ],
             'int_hybrid_engagement__enrollments': [
                 'student_id_pseudonym', 'school_id', 'school_year',
+                'enrollment_start_date',
             ],
         },
     ))
@@ -33,6 +34,10 @@
     `has_attendance_record` false: missing data, a finding. A student enrolled in
     two schools on the same date (a transfer) takes the school that recorded them
     that day, else the later enrollment.
+
+    An enrollment's first date is fingerprinted (it orders a transfer's
+    enrollments), its last date is not: it only bounds the days, so an enrollment
+    that grows by a day changes that day, not every day it spans.
 #}
 
 with enrollments as (

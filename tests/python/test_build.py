@@ -647,10 +647,14 @@ def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
     activity = sorted(district.files("insights/activity/*/*.csv"))[-1]
     signals = activity.read_text().splitlines()
     activity.write_text("\n".join(signals[1:]) + "\n")
-    # AND the last SIS batch is restated without its first record and without the
-    # re-sent one, and with another code for its second record
+    # AND the last SIS batch is restated without its first record, without one of
+    # its last date (that student's enrollment now ends a day earlier) and without
+    # the re-sent one, and with another code for its second record
     changed = _with_other_code(latest[1], latest)
-    _write_attendance(attendance[-1], [changed, *latest[2:]])
+    last = max(latest[2:], key=lambda row: _iso_date(row["attendance_date"]))
+    _write_attendance(
+        attendance[-1], [changed, *(row for row in latest[2:] if row is not last)]
+    )
     ok(run_cli("load", data_dir=district.data_dir))
     # (the dropped record leaves its school day without one: a finding, reported)
     built = with_findings(run_cli("build", data_dir=district.data_dir))
@@ -667,11 +671,15 @@ def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
         "from hybrid_engagement.fct_in_person_presence"
     )
     assert len(rebuilt) < written / 2
+    # (and so were the school days: the shorter enrollment changed the date it
+    # no longer spans, not every date it spans)
+    rebuilt = _rebuilt_dates(district, "fct_student_school_days")
+    assert rebuilt and None not in rebuilt and rebuilt <= restated_dates
     # THEN staging holds, per record, its version in the current files: the dropped
     # record is gone, the changed one changed, the re-sent one is the first batch's
     # again (only the restated records were replaced: see rows_loaded_since_last_run)
     codes = _attendance_codes(district)
-    assert latest[0]["id"] not in codes
+    assert latest[0]["id"] not in codes and last["id"] not in codes
     assert (
         codes[changed["id"]] == changed["AttendanceCode"] != latest[1]["AttendanceCode"]
     )
