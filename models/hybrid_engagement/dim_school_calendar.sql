@@ -1,3 +1,27 @@
+{{
+    config(**date_partitioned(
+        column='calendar_date',
+        by_date={
+            'stg_contoso_sis__studentattendance': 'attendance_date',
+            'school_calendar_exceptions': 'calendar_date',
+        },
+        whole=[],
+        by_range={
+            'int_hybrid_engagement__enrollments': [
+                'enrollment_start_date', 'enrollment_end_date',
+            ],
+        },
+        columns={
+            'stg_contoso_sis__studentattendance': [
+                'student_id_pseudonym', 'school_id',
+            ],
+            'int_hybrid_engagement__enrollments': [
+                'student_id_pseudonym', 'school_id',
+            ],
+        },
+    ))
+}}
+
 {#
     Each school's calendar as the SIS shows it: one row per school and date on
     which the school recorded any attendance, or which the
@@ -8,6 +32,12 @@
     early release on which few records were taken still counts). A day the SIS
     forgot for a few students stays an instructional day for them: they miss a
     record on it (a finding), not a school day.
+
+    A date's row depends on that date's records and exceptions and on the
+    enrollments that span it (who, where; their first and last date only through
+    which dates they span), so a day's delivery rewrites only its own dates. The
+    exceptions are a by_date input too, so that a date with an exception and no
+    record is fingerprinted (with the enrollments spanning it) like any other.
 #}
 
 with attendance as (
@@ -20,6 +50,7 @@ with attendance as (
         student_id_pseudonym is not null
         and school_id is not null
         and attendance_date is not null
+        and {{ in_changed_dates('attendance_date') }}
 ),
 
 enrollments as (
@@ -39,6 +70,7 @@ exceptions as (
         instructional_fraction,
         description
     from {{ ref('school_calendar_exceptions') }}
+    where {{ in_changed_dates('calendar_date') }}
 ),
 
 recorded as (

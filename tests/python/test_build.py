@@ -551,6 +551,7 @@ def _activity_rows(district: District) -> list[tuple]:
 
 # The marts rebuilt only on the dates whose inputs changed (see in_changed_dates).
 DATE_PARTITIONED = (
+    "dim_school_calendar",
     "fct_in_person_presence",
     "fct_student_school_days",
     "fct_digital_activity_daily",
@@ -671,10 +672,11 @@ def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
         "from hybrid_engagement.fct_in_person_presence"
     )
     assert len(rebuilt) < written / 2
-    # (and so were the school days: the shorter enrollment changed the date it
-    # no longer spans, not every date it spans)
-    rebuilt = _rebuilt_dates(district, "fct_student_school_days")
-    assert rebuilt and None not in rebuilt and rebuilt <= restated_dates
+    # (and so were the calendar and the school days: the shorter enrollment
+    # changed the date it no longer spans, not every date it spans)
+    for table in ("dim_school_calendar", "fct_student_school_days"):
+        rebuilt = _rebuilt_dates(district, table)
+        assert rebuilt and None not in rebuilt and rebuilt <= restated_dates, table
     # THEN staging holds, per record, its version in the current files: the dropped
     # record is gone, the changed one changed, the re-sent one is the first batch's
     # again (only the restated records were replaced: see rows_loaded_since_last_run)
