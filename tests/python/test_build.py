@@ -648,6 +648,10 @@ def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
     activity = sorted(district.files("insights/activity/*/*.csv"))[-1]
     signals = activity.read_text().splitlines()
     activity.write_text("\n".join(signals[1:]) + "\n")
+    # AND another Clever file is restated with its header alone (withdrawn)
+    emptied = sorted(district.files("clever/daily-participation/*-students.csv"))[2]
+    withdrawn = emptied.read_text().splitlines()
+    emptied.write_text(withdrawn[0] + "\n")
     # AND the last SIS batch is restated without its first record, without one of
     # its last date (that student's enrollment now ends a day earlier) and without
     # the re-sent one, and with another code for its second record
@@ -697,7 +701,18 @@ def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
     # AND each activity restatement replaces its earlier version: no count doubles
     counts = _counts(district)
     expected = delivered.expected_activity_rows(generated)
-    assert counts == {**expected, "MS_Insights": expected["MS_Insights"] - 1}
+    clever = "Clever_Daily_Participation"
+    assert len(withdrawn) > 1
+    assert counts == {
+        **expected,
+        "MS_Insights": expected["MS_Insights"] - 1,
+        clever: expected[clever] - (len(withdrawn) - 1),
+    }
+    # (the withdrawn file's rows are gone from staging too)
+    assert not district.query(
+        "select 1 from staging.stg_clever__daily_participation where _source_file = "
+        f"'{emptied.relative_to(district.landing).as_posix()}'"
+    )
     name = restated.relative_to(district.landing).as_posix()
     assert district.query(
         "select generated_aggregateMeasure_metric_numAccess "
