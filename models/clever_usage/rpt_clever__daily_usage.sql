@@ -1,6 +1,22 @@
+{{
+    config(**date_partitioned(
+        column='usage_date',
+        by_date={'stg_clever__daily_participation': 'participation_date'},
+        whole=[],
+        columns={
+            'stg_clever__daily_participation': [
+                'user_type', 'clever_user_id_pseudonym', 'is_active', 'num_logins',
+                'num_resources_accessed',
+            ],
+        },
+    ))
+}}
+
 {#
     OEA's Clever dashboard, "usage over time": students' Clever logins and resources
     accessed per calendar day, district-wide. One row per day Clever reported.
+    A day's row depends on that day's participation rows alone: a day's delivery
+    writes its own day (date_partitioned), not the whole history.
 #}
 
 with participation as (
@@ -11,7 +27,10 @@ with participation as (
         num_logins,
         num_resources_accessed
     from {{ ref('stg_clever__daily_participation') }}
-    where user_type = 'students'
+    where
+        user_type = 'students'
+        and participation_date is not null
+        and {{ in_changed_dates('participation_date') }}
 ),
 
 flagged as (

@@ -551,6 +551,7 @@ def _activity_rows(district: District) -> list[tuple]:
 
 # The marts rebuilt only on the dates whose inputs changed (see in_changed_dates).
 DATE_PARTITIONED = (
+    "rpt_clever__daily_usage",
     "dim_school_calendar",
     "fct_in_person_presence",
     "fct_student_school_days",
@@ -565,7 +566,8 @@ def _marts(district: District) -> dict[str, Counter[tuple]]:
     tables = district.query(
         "select schema_name, table_name from duckdb_tables() "
         "where schema_name in ('hybrid_engagement', 'clever_usage', 'audit') "
-        "and table_name not like '%\\_\\_%' escape '\\' "
+        "and table_name not like '%\\_\\_input\\_fingerprints%' escape '\\' "
+        "and table_name not like '%\\_\\_rebuilt\\_dates' escape '\\' "
         # (when each source was last loaded and built: a full refresh builds later)
         "and table_name <> 'source_status'"
     )
@@ -576,12 +578,14 @@ def _marts(district: District) -> dict[str, Counter[tuple]]:
     }
 
 
-def _rebuilt_dates(district: District, table: str) -> set[str | None]:
+def _rebuilt_dates(
+    district: District, table: str, schema: str = "hybrid_engagement"
+) -> set[str | None]:
     """The dates the last build wrote of a date-partitioned mart (None: all)."""
     return {
         day.isoformat() if day else None
         for (day,) in district.query(
-            f"select partition_date from hybrid_engagement.{table}__rebuilt_dates"
+            f"select partition_date from {schema}.{table}__rebuilt_dates"
         )
     }
 
@@ -681,6 +685,11 @@ def test_incremental_history_equals_a_full_refresh(tmp_path: Path) -> None:
     for table in ("dim_school_calendar", "fct_student_school_days"):
         rebuilt = _rebuilt_dates(district, table)
         assert rebuilt and None not in rebuilt and rebuilt <= restated_dates, table
+    # (and Clever's usage per day on the days of its two restated files alone)
+    assert _rebuilt_dates(district, "rpt_clever__daily_usage", "clever_usage") == {
+        restated.name[:10],
+        emptied.name[:10],
+    }
     # THEN staging holds, per record, its version in the current files: the dropped
     # record is gone, the changed one changed, the re-sent one is the first batch's
     # again (only the restated records were replaced: see rows_loaded_since_last_run)
