@@ -79,12 +79,19 @@ class DbtError(Exception):
 
 
 def run_dbt(
-    *commands: list[str], paths: Paths, salt: str, stream: bool = False
+    *commands: list[str],
+    paths: Paths,
+    salt: str,
+    stream: bool = False,
+    only_new_file_versions: bool = False,
 ) -> None:
     """Run dbt commands in order, in one child process (loaders/dbt_child.py: the
     project is parsed once); raise DbtError at the first that fails. dbt's own
     output goes to its log file, with a progress line on the terminal, unless
-    `stream` (or logging at debug level, `-v`) shows it as it comes."""
+    `stream` (or logging at debug level, `-v`) shows it as it comes.
+    `only_new_file_versions`: the uniqueness tests of the models whose rows of a
+    file version never change look at the versions the last build did not test
+    (see prepare_tested_file_versions)."""
     if any(command[:1] and command[0] in WRITING_COMMANDS for command in commands):
         paths.build_passed_file.unlink(missing_ok=True)
     # Every raw table exists before dbt reads it, even for a source that has not
@@ -107,6 +114,7 @@ def run_dbt(
         "DBT_USE_COLORS": "true" if verbose and sys.stdout.isatty() else "false",
         "DBT_USE_COLORS_FILE": "false",
         VERBOSE_ENV: "1" if verbose else "0",
+        TESTED_FILE_VERSIONS_ENV: "on" if only_new_file_versions else "",
     }
     shown = "; ".join(" ".join(command) for command in commands)
     dbt_log = Path(env["DBT_LOG_PATH"]) / "dbt.log"
@@ -118,6 +126,51 @@ def run_dbt(
     for command in commands:
         if command[:1] == ["build"] and not is_partial(command):
             _record_passed_build(paths, command)
+
+
+# Read by macros/duplicate_keys.sql (tests_only_new_file_versions).
+TESTED_FILE_VERSIONS_ENV = "HE_TESTED_FILE_VERSIONS"
+# The delivered file versions (`_file_sha256`) current when the last whole build
+# passed: every row of them was tested by that build.
+TESTED_FILE_VERSIONS = "audit.tested_file_versions"
+
+
+def prepare_tested_file_versions(
+    paths: Paths, previous: dict[str, object] | None
+) -> bool:
+    """Whether this build's uniqueness tests may leave out the rows the last build
+    tested: it passed (a failed or partial dbt command since would have removed
+    its record), it was a whole build by this project, and it recorded the file
+    versions it tested. A version loaded since (a restatement, or an earlier
+    content current again, whose rows the loader wrote anew) is struck off first,
+    so its rows are tested again."""
+    if not previous or not previous.get("tested_file_versions"):
+        return False
+    inputs = previous["inputs"]
+    if inputs["project"] != _project_hash():
+        return False
+    with duckdb.connect(str(paths.warehouse_db)) as conn:
+        conn.execute(f"attach '{paths.restricted_db}' as restricted (read_only)")
+        try:
+            conn.execute(
+                f"delete from {TESTED_FILE_VERSIONS} where _file_sha256 in ("
+                "select file_sha256 from restricted.loader.manifest where file_id > ?)",
+                [inputs["newest_file"] if inputs["newest_file"] is not None else -1],
+            )
+        except duckdb.CatalogException:
+            return False
+    return True
+
+
+def _record_tested_file_versions(paths: Paths) -> None:
+    with duckdb.connect(str(paths.warehouse_db)) as conn:
+        conn.execute(f"attach '{paths.restricted_db}' as restricted (read_only)")
+        conn.execute(
+            f"create or replace table {TESTED_FILE_VERSIONS} as "
+            "select distinct file_sha256 as _file_sha256 "
+            "from restricted.staging_base.base_loader__current_files "
+            "where file_sha256 is not null"
+        )
 
 
 # The variables profiles.yml reads the two DuckDB files' paths from.
@@ -297,4 +350,6 @@ def _record_passed_build(paths: Paths, args: list[str]) -> None:
     }
     if _without(args, WITHOUT_UNIT_TESTS) == args:
         UNIT_TESTS_PASSED.write_text(json.dumps({"project": inputs["project"]}) + "\n")
+    _record_tested_file_versions(paths)
+    record["tested_file_versions"] = True
     paths.build_passed_file.write_text(json.dumps(record, indent=2) + "\n")

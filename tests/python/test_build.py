@@ -7,9 +7,11 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -302,17 +304,104 @@ def test_a_repeated_key_fails_the_models_uniqueness_tests(
     assert sum(n > 1 for n in attendance_ids.values()) == 1
 
 
-def _failing_data_tests(district: District, selection: str) -> dict[str, int]:
-    """Run the data tests of `selection`, which must fail; each failing test's
-    name and the number of rows it failed on."""
-    result = run_cli("dbt", "test", "--select", selection, data_dir=district.data_dir)
-    assert result.returncode != 0
+def test_a_days_uniqueness_tests_look_at_the_file_versions_not_tested_yet(
+    built_district: District, tmp_path: Path
+) -> None:
+    # GIVEN a built district whose last build passed: it recorded the delivered
+    # file versions it tested (each file's SHA-256, counted here from the files)
+    district = copy_district(built_district, tmp_path / "district")
+    folder = district.landing / "clever/daily-participation"
+    delivered_versions = {
+        hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.iterdir()
+    }
+    tested = {
+        sha for (sha,) in district.query("select * from audit.tested_file_versions")
+    }
+    assert delivered_versions <= tested
+    # AND a new day's Clever file arrives and is loaded
+    last = sorted(folder.glob("*-students.csv"))[-1]
+    day = (date.fromisoformat(last.name[:10]) + timedelta(days=1)).isoformat()
+    new = folder / f"{day}{last.name[10:]}"
+    new.write_text(
+        re.sub(r"^\d{4}-\d{2}-\d{2},", f"{day},", last.read_text(), flags=re.M)
+    )
+    # AND the last SIS batch is restated without its last record
+    batch = sorted(district.files("contoso_sis/*/studentattendance.csv"))[-1]
+    _write_attendance(batch, _attendance(batch)[:-1])
+    ok(run_cli("load", data_dir=district.data_dir))
+    # AND, as bugs of ours would leave them, a raw row of the restated batch and
+    # one of a tested Clever file are held twice, and two activity signals of
+    # tested files are held twice: one as a row of a version never tested, the
+    # other as it was
+    with duckdb.connect(str(district.restricted)) as conn:
+        for table, path in (
+            ("raw_contoso_sis.studentattendance", batch),
+            ("raw_clever.daily_participation", last),
+        ):
+            conn.execute(
+                f"insert into {table} select * from {table} "
+                "where _source_file = ? and _file_sha256 = ? and _source_row = 2",
+                [
+                    path.relative_to(district.landing).as_posix(),
+                    hashlib.sha256(path.read_bytes()).hexdigest(),
+                ],
+            )
+    signals = "digital_engagement.digital_activity_signals"
+    with duckdb.connect(str(district.warehouse)) as conn:
+        untested, kept = conn.execute(
+            f"select event_id from {signals} where exclusion_reason is null "
+            "order by event_id limit 2"
+        ).fetchall()
+        conn.execute(
+            f"insert into {signals} select * replace ('untested' as _file_sha256) "
+            f"from {signals} where event_id = ?",
+            untested,
+        )
+        conn.execute(
+            f"insert into {signals} select * from {signals} where event_id = ?", kept
+        )
+    # WHEN the day's build runs
+    assert run_cli("build", data_dir=district.data_dir).returncode != 0
+    # THEN the repeats that involve a row of an untested version fail the
+    # uniqueness tests (the restated batch's line, the signal); the repeats among
+    # tested rows are left to a whole test: a day's build trusts the rows it
+    # tested to stay as they were
+    failures = _failures()
+    assert failures[_file_grain_test("base_contoso_sis__studentattendance")] == 1
+    assert failures["unique_digital_activity_signals_event_id"] == 1
+    assert _file_grain_test("base_clever__daily_participation") not in failures
+    # AND the whole tests find every repeat
+    failures = _failing_data_tests(
+        district,
+        "digital_activity_signals base_clever__daily_participation "
+        "base_contoso_sis__studentattendance",
+    )
+    assert failures["unique_digital_activity_signals_event_id"] == 2
+    assert failures[_file_grain_test("base_clever__daily_participation")] == 1
+    assert failures[_file_grain_test("base_contoso_sis__studentattendance")] == 1
+
+
+def _file_grain_test(model: str) -> str:
+    """The name of the model's uniqueness test on its delivered file and line."""
+    return f"unique_combination_of_columns_{model}__source_file___source_row"
+
+
+def _failures() -> dict[str, int]:
+    """Each failing test of the last dbt run, with the rows it failed on."""
     results = json.loads((DBT_TARGET / "run_results.json").read_text())["results"]
     return {
         result["unique_id"].split(".")[2]: result["failures"]
         for result in results
         if result["status"] == "fail"
     }
+
+
+def _failing_data_tests(district: District, selection: str) -> dict[str, int]:
+    """Run the data tests of `selection`, which must fail; each failing test's
+    name and the number of rows it failed on."""
+    result = run_cli("dbt", "test", "--select", selection, data_dir=district.data_dir)
+    assert result.returncode != 0
+    return _failures()
 
 
 def test_warehouse_answers_every_query_on_its_own(built_district: District) -> None:

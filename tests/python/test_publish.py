@@ -546,7 +546,9 @@ def test_failing_dbt_test_never_publishes(
 ) -> None:
     # GIVEN a published district, then new deliveries, and a warehouse in which an
     # invariant of our SQL no longer holds (as a bug of ours would leave it): one
-    # activity signal twice, which the unique test on event_id catches
+    # activity signal twice, which the reconciliation of delivered records with
+    # activity rows catches (the day's uniqueness tests trust the rows the last
+    # build tested: test_a_days_uniqueness_tests_look_at_the_file_versions_...)
     district = copy_district(published_district, tmp_path / "district", landing=True)
     published = _sha256(district.serving), district.serving.stat().st_ino
     generate(district.data_dir, *MORE_DAYS)
@@ -571,7 +573,10 @@ def test_failing_dbt_test_never_publishes(
     # AND the published file is exactly the one from before
     assert (_sha256(district.serving), district.serving.stat().st_ino) == published
     assert not (district.data_dir / "serving_next.duckdb").exists()
-    assert "unique_digital_activity_signals_event_id" in result.stdout
+    assert (
+        "FAIL 1 expression_is_true_digital_activity_reconciliation_raw_records"
+        in result.stdout
+    )
     # AND once the invariant holds again, the next run publishes the new data
     with duckdb.connect(str(district.warehouse)) as conn:
         conn.execute(
