@@ -25,16 +25,24 @@
         having count(*) > 1
     )
 
+    {{ keys_held_more_than_once(
+        relation, key, where,
+        'hash(' ~ key ~ ') in (select repeated.key_hash from repeated_hashes as repeated)',
+    ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{# The key values held by more than one of the rows `where` and `candidates` keep. #}
+{% macro keys_held_more_than_once(relation, key, where, candidates) -%}
     select
         {{ key }},
         count(*) as occurrences
     from {{ relation }}
     where
         ({{ where }})
-        and hash({{ key }}) in (select repeated.key_hash from repeated_hashes as repeated)
+        and {{ candidates }}
     group by {{ key }}
     having count(*) > 1
-    {%- endif -%}
 {%- endmacro %}
 
 {#
@@ -66,18 +74,11 @@
         where {{ untested }}
     )
 
-    select
-        {{ key }},
-        count(*) as occurrences
-    from {{ relation }}
-    where
-        ({{ where }})
-        and (
-            _source_file is null
-            or _source_file in (select untested_files._source_file from untested_files)
-        )
-    group by {{ key }}
-    having count(*) > 1
+    {{ keys_held_more_than_once(
+        relation, key, where,
+        '(_source_file is null or _source_file in '
+        ~ '(select untested_files._source_file from untested_files))',
+    ) }}
     {%- else %}
     with untested_key_hashes as (
         select distinct hash({{ key }}) as key_hash
@@ -85,17 +86,10 @@
         where ({{ where }}) and {{ untested }}
     )
 
-    select
-        {{ key }},
-        count(*) as occurrences
-    from {{ relation }}
-    where
-        ({{ where }})
-        and hash({{ key }}) in (
-            select untested.key_hash from untested_key_hashes as untested
-        )
-    group by {{ key }}
-    having count(*) > 1
+    {{ keys_held_more_than_once(
+        relation, key, where,
+        'hash(' ~ key ~ ') in (select untested.key_hash from untested_key_hashes as untested)',
+    ) }}
     {%- endif -%}
 {%- endmacro %}
 
