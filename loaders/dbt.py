@@ -36,6 +36,7 @@ from loaders.settings import (
     duckdb_memory_limit,
 )
 from loaders.sources import all_tables
+from loaders.sql import literal
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +150,7 @@ def prepare_tested_file_versions(
     inputs = previous["inputs"]
     if inputs["project"] != _project_hash():
         return False
-    with duckdb.connect(str(paths.warehouse_db)) as conn:
-        conn.execute(f"attach '{paths.restricted_db}' as restricted (read_only)")
+    with _warehouse_and_restricted(paths) as conn:
         try:
             conn.execute(
                 f"delete from {TESTED_FILE_VERSIONS} where _file_sha256 in ("
@@ -163,14 +163,22 @@ def prepare_tested_file_versions(
 
 
 def _record_tested_file_versions(paths: Paths) -> None:
-    with duckdb.connect(str(paths.warehouse_db)) as conn:
-        conn.execute(f"attach '{paths.restricted_db}' as restricted (read_only)")
+    with _warehouse_and_restricted(paths) as conn:
         conn.execute(
             f"create or replace table {TESTED_FILE_VERSIONS} as "
             "select distinct file_sha256 as _file_sha256 "
             "from restricted.staging_base.base_loader__current_files "
             "where file_sha256 is not null"
         )
+
+
+def _warehouse_and_restricted(paths: Paths) -> duckdb.DuckDBPyConnection:
+    """The warehouse, with the restricted file attached read-only as dbt names it."""
+    conn = duckdb.connect(str(paths.warehouse_db))
+    conn.execute(
+        f"attach {literal(str(paths.restricted_db))} as restricted (read_only)"
+    )
+    return conn
 
 
 # The variables profiles.yml reads the two DuckDB files' paths from.
