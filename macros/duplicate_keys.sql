@@ -14,6 +14,10 @@
 #}
 {% macro duplicate_keys(relation, key_columns, where='true') -%}
     {%- set key = key_columns | join(', ') -%}
+    {%- set rebuilt = rebuilt_dates_filter(relation, key_columns) -%}
+    {%- if rebuilt is not none -%}
+        {%- set where = '(' ~ where ~ ') and ' ~ rebuilt -%}
+    {%- endif -%}
     {%- if tests_only_new_file_versions(relation) -%}
         {{ new_file_versions_duplicate_keys(relation, key_columns, where) }}
     {%- else -%}
@@ -122,4 +126,52 @@
         schema='audit',
         identifier='tested_file_versions',
     )) }}
+{%- endmacro %}
+
+{#
+    A date-partitioned model (macros/in_changed_dates.sql) whose key holds its date
+    column keeps each key within one date, so a key held twice is held twice on one
+    date. After a passing build by the same project (the condition of
+    tests_only_new_file_versions, without the list of models), the rows of the
+    dates this build did not write are as that build tested them: the uniqueness
+    tests then group the rows of the dates in `<model>__rebuilt_dates`, listed
+    first as constants (DuckDB skips the row groups of other dates), or none when
+    it wrote none. None: test every row (every date was written, or the test is
+    not of such a model and key).
+#}
+{% macro rebuilt_dates_filter(relation, key_columns) -%}
+    {%- if not (
+        execute
+        and target.type == 'duckdb'
+        and relation.identifier is defined
+        and env_var('HE_TESTED_FILE_VERSIONS', '') == 'on'
+    ) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set partitioned = graph.nodes.values()
+        | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('alias', 'equalto', relation.identifier)
+        | selectattr('schema', 'equalto', relation.schema)
+        | selectattr('config.meta.date_partitions', 'defined')
+        | map(attribute='config.meta.date_partitions')
+        | list -%}
+    {%- if not partitioned or partitioned[0].column not in key_columns -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set dates = run_query(
+        "select cast(partition_date as " ~ dbt.type_string() ~ ") from "
+        ~ relation.incorporate(path={
+            'identifier': relation.identifier ~ '__rebuilt_dates'
+        })
+    ).columns[0].values() -%}
+    {%- if none in dates -%}
+        {{ return(none) }}
+    {%- elif not dates -%}
+        {{ return('false') }}
+    {%- endif -%}
+    {%- set listed = [] -%}
+    {%- for day in dates -%}
+        {%- do listed.append("date '" ~ day ~ "'") -%}
+    {%- endfor -%}
+    {{ return(partitioned[0].column ~ ' in (' ~ listed | join(', ') ~ ')') }}
 {%- endmacro %}

@@ -17,7 +17,15 @@ from pathlib import Path
 import duckdb
 import pytest
 from helpers import delivered
-from helpers.cli import DBT_LOGS, DBT_TARGET, PROJECT_DIR, ok, run_cli, with_findings
+from helpers.cli import (
+    DBT_LOGS,
+    DBT_TARGET,
+    PROJECT_DIR,
+    TEST_SALT,
+    ok,
+    run_cli,
+    with_findings,
+)
 from helpers.district import SMALL, District, copy_district, generate
 
 pytestmark = pytest.mark.slow
@@ -379,6 +387,98 @@ def test_a_days_uniqueness_tests_look_at_the_file_versions_not_tested_yet(
     assert failures["unique_digital_activity_signals_event_id"] == 2
     assert failures[_file_grain_test("base_clever__daily_participation")] == 1
     assert failures[_file_grain_test("base_contoso_sis__studentattendance")] == 1
+
+
+def test_a_days_uniqueness_tests_of_date_partitioned_marts_look_at_its_dates(
+    built_district: District, tmp_path: Path
+) -> None:
+    # GIVEN a built district whose last build passed, and a new day's Clever file
+    district = copy_district(built_district, tmp_path / "district")
+    folder = district.landing / "clever/daily-participation"
+    last = sorted(folder.glob("*-students.csv"))[-1]
+    day = (date.fromisoformat(last.name[:10]) + timedelta(days=1)).isoformat()
+    (folder / f"{day}{last.name[10:]}").write_text(
+        re.sub(r"^\d{4}-\d{2}-\d{2},", f"{day},", last.read_text(), flags=re.M)
+    )
+    ok(run_cli("load", data_dir=district.data_dir))
+    # AND, as a bug of ours would leave it, a student-day of the mart's first date
+    # is held twice
+    daily = "hybrid_engagement.fct_digital_activity_daily"
+    (first,) = district.query(f"select min(activity_date) from {daily}")[0]
+    _hold_a_row_twice(district, daily, first)
+    # WHEN the day's build runs
+    run_cli("build", data_dir=district.data_dir)
+    # THEN the mart was written again on the new day alone, and its uniqueness test,
+    # which groups the rows of the dates the build wrote, passed: a day's build
+    # trusts the dates it did not write to stay as the last build tested them
+    assert _rebuilt_dates(district, "fct_digital_activity_daily") == {day}
+    grain = (
+        "unique_combination_of_columns_fct_digital_activity_daily_"
+        "student_id_pseudonym__activity_date"
+    )
+    assert _test_results("build")[grain] == ("pass", 0)
+    # AND a key held twice on the day it wrote fails that test as the day's build
+    # runs it
+    _hold_a_row_twice(district, daily, first, on=date.fromisoformat(day))
+    assert _test_results("test", district, "fct_digital_activity_daily")[grain] == (
+        "fail",
+        1,
+    )
+    # AND the whole test finds both
+    whole = _failing_data_tests(district, "fct_digital_activity_daily")
+    assert whole[grain] == 2
+
+
+def _hold_a_row_twice(
+    district: District, table: str, first: date, on: date | None = None
+) -> None:
+    """Insert a copy of a row of the first date (moved to `on`: two copies)."""
+    with duckdb.connect(str(district.warehouse)) as conn:
+        copies = 1 if on is None else 2
+        for _ in range(copies):
+            conn.execute(
+                f"insert into {table} select * replace (? as activity_date) "
+                f"from {table} where activity_date = ? "
+                "order by student_id_pseudonym limit 1",
+                [on or first, first],
+            )
+
+
+def _test_results(
+    command: str, district: District | None = None, selection: str = ""
+) -> dict[str, tuple[str, int]]:
+    """Each data test of the last `command` (the command's own run_results), with
+    its status and failing rows. With a district: run that command's tests of
+    `selection` first, as the day's build runs them (HE_TESTED_FILE_VERSIONS=on,
+    which the command sets after a passing build by the same project)."""
+    if district is not None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HE_")}
+        env.update(
+            HE_WAREHOUSE_DB=str(district.warehouse),
+            HE_RESTRICTED_DB=str(district.restricted),
+            HE_PSEUDONYM_SALT=TEST_SALT,
+            HE_TESTED_FILE_VERSIONS="on",
+            DBT_PROFILES_DIR=str(PROJECT_DIR),
+            DBT_TARGET_PATH=str(DBT_TARGET),
+            DBT_LOG_PATH=str(DBT_LOGS),
+        )
+        dbt = Path(os.sys.executable).with_name("dbt")
+        subprocess.run(
+            [str(dbt), "--quiet", command, "--select", selection],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        shutil.copyfile(
+            DBT_TARGET / "run_results.json", DBT_TARGET / f"run_results.{command}.json"
+        )
+    results = json.loads((DBT_TARGET / f"run_results.{command}.json").read_text())
+    return {
+        result["unique_id"].split(".")[2]: (result["status"], result["failures"])
+        for result in results["results"]
+        if result["unique_id"].startswith("test.")
+    }
 
 
 def _file_grain_test(model: str) -> str:
