@@ -12,13 +12,17 @@
     mapping from an id to its pseudonym never stops being true.
 #}
 
+{#- The files' current versions: read by the incremental filter below. #}
+{%- set current_files = ref('base_loader__current_files') %}
+
 with participation_users as (
     select
         _user_type as user_type,
         sis_id,
         staff_id,
         clever_user_id,
-        _loaded_at
+        _loaded_at,
+        _file_sha256
     from {{ ref('base_clever__daily_participation') }}
 ),
 
@@ -28,7 +32,8 @@ resource_usage_users as (
         sis_id,
         staff_id,
         clever_user_id,
-        _loaded_at
+        _loaded_at,
+        _file_sha256
     from {{ ref('base_clever__resource_usage') }}
 ),
 
@@ -42,10 +47,7 @@ recent_users as (
     select *
     from users
     {% if is_incremental() %}
-        where
-            _loaded_at > (
-                select max(existing.first_loaded_at) from {{ this }} as existing
-            )
+        where {{ rows_a_lookup_has_not_seen(current_files) }}
     {% endif %}
 ),
 

@@ -11,24 +11,30 @@
     Append-only: a run adds the ids first seen in rows loaded since the last run.
 #}
 
+{#- The files' current versions: read by the incremental filter below. #}
+{%- set current_files = ref('base_loader__current_files') %}
+
 with attendance_students as (
     select
         student_id,
-        _loaded_at
+        _loaded_at,
+        _file_sha256
     from {{ ref('base_contoso_sis__studentattendance') }}
 ),
 
 section_mark_students as (
     select
         student_id,
-        _loaded_at
+        _loaded_at,
+        _file_sha256
     from {{ ref('base_contoso_sis__studentsectionmark') }}
 ),
 
 demographics_students as (
     select
         "SIS ID" as student_id,
-        _loaded_at
+        _loaded_at,
+        _file_sha256
     from {{ ref('base_contoso_sis__studentdemographics') }}
 ),
 
@@ -44,10 +50,7 @@ recent_students as (
     select *
     from students
     {% if is_incremental() %}
-        where
-            _loaded_at > (
-                select max(existing.first_loaded_at) from {{ this }} as existing
-            )
+        where {{ rows_a_lookup_has_not_seen(current_files) }}
     {% endif %}
 ),
 

@@ -12,13 +12,17 @@
     seen in rows loaded since the last run.
 #}
 
+{#- The files' current versions: read by the incremental filter below. #}
+{%- set current_files = ref('base_loader__current_files') %}
+
 with delivered as (
     select
         id,
         "userPrincipalName",
         "givenName",
         surname,
-        _loaded_at
+        _loaded_at,
+        _file_sha256
     from {{ ref('base_graph__users') }}
 ),
 
@@ -26,10 +30,7 @@ recent as (
     select *
     from delivered
     {% if is_incremental() %}
-        where
-            _loaded_at > (
-                select max(existing.first_loaded_at) from {{ this }} as existing
-            )
+        where {{ rows_a_lookup_has_not_seen(current_files) }}
     {% endif %}
 ),
 

@@ -12,6 +12,9 @@
     seen in rows loaded since the last run.
 #}
 
+{#- The files' current versions: read by the incremental filter below. #}
+{%- set current_files = ref('base_loader__current_files') %}
+
 with delivered as (
     select
         "ObjectId",
@@ -22,7 +25,8 @@ with delivered as (
         "Surname",
         "Mail",
         "MailNickname",
-        _loaded_at
+        _loaded_at,
+        _file_sha256
     from {{ ref('base_insights__aad_user') }}
 ),
 
@@ -30,10 +34,7 @@ recent as (
     select *
     from delivered
     {% if is_incremental() %}
-        where
-            _loaded_at > (
-                select max(existing.first_loaded_at) from {{ this }} as existing
-            )
+        where {{ rows_a_lookup_has_not_seen(current_files) }}
     {% endif %}
 ),
 

@@ -12,12 +12,16 @@
     seen in rows loaded since the last run.
 #}
 
+{#- The files' current versions: read by the incremental filter below. #}
+{%- set current_files = ref('base_loader__current_files') %}
+
 with comprehensive_student_lesson_activity as (
     select
         "Student ID",
         "First Name",
         "Last Name",
-        _loaded_at
+        _loaded_at,
+        _file_sha256
     from {{ ref('base_iready__comprehensive_student_lesson_activity') }}
 ),
 
@@ -26,7 +30,8 @@ personalized_instruction_by_lesson as (
         "Student ID",
         "First Name",
         "Last Name",
-        _loaded_at
+        _loaded_at,
+        _file_sha256
     from {{ ref('base_iready__personalized_instruction_by_lesson') }}
 ),
 
@@ -35,7 +40,8 @@ diagnostic_results_ela as (
         "Student ID",
         "First Name",
         "Last Name",
-        _loaded_at
+        _loaded_at,
+        _file_sha256
     from {{ ref('base_iready__diagnostic_results_ela') }}
 ),
 
@@ -44,7 +50,8 @@ diagnostic_results_math as (
         "Student ID",
         "First Name",
         "Last Name",
-        _loaded_at
+        _loaded_at,
+        _file_sha256
     from {{ ref('base_iready__diagnostic_results_math') }}
 ),
 
@@ -62,10 +69,7 @@ recent as (
     select *
     from delivered
     {% if is_incremental() %}
-        where
-            _loaded_at > (
-                select max(existing.first_loaded_at) from {{ this }} as existing
-            )
+        where {{ rows_a_lookup_has_not_seen(current_files) }}
     {% endif %}
 ),
 

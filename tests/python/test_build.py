@@ -584,6 +584,61 @@ def test_every_source_has_a_restricted_lookup_of_its_hashed_ids(
         assert all(pseudonym == _pseudonym(raw, salt) for raw, pseudonym in rows)
 
 
+def test_a_days_build_adds_the_ids_first_delivered_that_day_to_the_lookup(
+    built_district: District, tmp_path: Path, salt: str
+) -> None:
+    # GIVEN a built district whose last build passed
+    district = copy_district(built_district, tmp_path / "district")
+    lookup = "pii.clever_user_lookup"
+    before = set(district.query(f"select * from {lookup}", "restricted"))
+    # AND a new day's Clever file, in which a student and an account appear first
+    folder = district.landing / "clever/daily-participation"
+    last = sorted(folder.glob("*-students.csv"))[-1]
+    day = (date.fromisoformat(last.name[:10]) + timedelta(days=1)).isoformat()
+    rows = list(csv.DictReader(io.StringIO(last.read_text())))
+    for row in rows:
+        row["date"] = day
+    rows[0].update(sis_id="first-seen-student", clever_user_id="first-seen-account")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    (folder / f"{day}{last.name[10:]}").write_text(out.getvalue())
+    # WHEN the day's files are loaded and built
+    ok(run_cli("load", data_dir=district.data_dir))
+    ok(run_cli("build", data_dir=district.data_dir))
+    # THEN the lookup kept every row it had and added the new combination, with
+    # OEA's pseudonyms of its ids
+    after = set(district.query(f"select * from {lookup}", "restricted"))
+    added = district.query(
+        "select user_type, sis_id, sis_id_pseudonym, clever_user_id, "
+        f"clever_user_id_pseudonym from {lookup} "
+        "where clever_user_id = 'first-seen-account'",
+        "restricted",
+    )
+    assert before < after and len(after - before) == 1
+    assert added == [
+        (
+            "students",
+            "first-seen-student",
+            _pseudonym("first-seen-student", salt),
+            "first-seen-account",
+            _pseudonym("first-seen-account", salt),
+        )
+    ]
+    # AND the lookup built from scratch holds the same rows
+    ok(
+        run_cli(
+            "build",
+            "--full-refresh",
+            "--select",
+            "clever_user_lookup",
+            data_dir=district.data_dir,
+        )
+    )
+    assert set(district.query(f"select * from {lookup}", "restricted")) == after
+
+
 def _dbt_show(
     sql: str, salt: str | None, district: District
 ) -> subprocess.CompletedProcess:
